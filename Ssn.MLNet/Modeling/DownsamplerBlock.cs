@@ -1,0 +1,68 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Ssn.MLNet.Modeling;
+
+/// <summary>
+/// Early-downsampling block (paper §5, "Early downsampling", after ERFNet and ENet): the concatenation of a
+/// 3×3 stride-2 convolution with <c>out − in</c> channels and a 2×2 max-pool of the input, then BatchNorm and PReLU.
+/// </summary>
+public sealed class DownsamplerBlock : nn.Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv;
+    private readonly MaxPool2d pool;
+    private readonly BatchNorm2d bn;
+    private readonly PReLU act;
+    private Tensor? poolScale, poolShift; // buffers set by FoldBatchNorm: the BN of the pooled channels stays an affine
+
+    /// <summary>Creates the block mapping <paramref name="inChannels"/> to <paramref name="outChannels"/> at half resolution.</summary>
+    public DownsamplerBlock(long inChannels, long outChannels) : base(nameof(DownsamplerBlock))
+    {
+        if (outChannels <= inChannels) throw new ArgumentOutOfRangeException(nameof(outChannels), "The downsampler needs more output than input channels.");
+        conv = nn.Conv2d(inChannels, outChannels - inChannels, 3, stride: 2, padding: 1, bias: true);
+        pool = nn.MaxPool2d(2, stride: 2);
+        bn = nn.BatchNorm2d(outChannels, eps: 1e-3);
+        act = nn.PReLU(outChannels);
+        InChannels = inChannels;
+        RegisterComponents();
+    }
+
+    /// <summary>Input channels.</summary>
+    public long InChannels { get; }
+
+    /// <summary>Whether <see cref="FoldBatchNorm"/> has been applied.</summary>
+    public bool IsFolded => poolScale is not null;
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        Tensor y;
+        if (poolScale is null)
+        {
+            y = bn.forward(cat(new[] { conv.forward(x), pool.forward(x) }, 1));
+        }
+        else
+        {
+            var pooled = pool.forward(x) * poolScale.view(1, -1, 1, 1) + poolShift!.view(1, -1, 1, 1);
+            y = cat(new[] { conv.forward(x), pooled }, 1);
+        }
+        return act.forward(y).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Merges the BatchNorm into the convolution (and a per-channel affine for the pooled channels). Eval only.</summary>
+    public void FoldBatchNorm()
+    {
+        if (IsFolded) return;
+        long convOut = conv.weight!.shape[0];
+        var (scale, shift) = ConvBatchNorm.Affine(bn);
+        ConvBatchNorm.FoldInto(conv, bn);
+        poolScale = scale.narrow(0, convOut, InChannels).clone();
+        poolShift = shift.narrow(0, convOut, InChannels).clone();
+        register_buffer("pool_scale", poolScale);
+        register_buffer("pool_shift", poolShift);
+        scale.Dispose();
+        shift.Dispose();
+    }
+}

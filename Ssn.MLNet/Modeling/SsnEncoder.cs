@@ -1,0 +1,43 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Ssn.MLNet.Modeling;
+
+/// <summary>
+/// The encoder of the Spatial Sampling Network (paper §5): early downsampling to stride 4, Lightweight
+/// Non-bottleneck-1D blocks, a third downsampler to stride 8 and dilated blocks. With iGUM as decoder the network
+/// is encoder-only (paper §5, "Encoder-only architecture").
+/// </summary>
+public sealed class SsnEncoder : nn.Module<Tensor, Tensor>
+{
+    private readonly Sequential layers;
+
+    /// <summary>Builds the encoder described by <paramref name="options"/>.</summary>
+    public SsnEncoder(SsnNetworkOptions options) : base(nameof(SsnEncoder))
+    {
+        options.Validate();
+        var modules = new List<nn.Module<Tensor, Tensor>>
+        {
+            new DownsamplerBlock(options.InputChannels, options.StemChannels),
+            new DownsamplerBlock(options.StemChannels, options.MiddleChannels),
+        };
+        for (int i = 0; i < options.MiddleBlocks; i++)
+            modules.Add(new LightweightNonBottleneck1D(options.MiddleChannels, options.MiddleDropout, 1));
+        modules.Add(new DownsamplerBlock(options.MiddleChannels, options.DeepChannels));
+        foreach (int d in options.DeepDilations)
+            modules.Add(new LightweightNonBottleneck1D(options.DeepChannels, options.DeepDropout, d));
+        layers = nn.Sequential(modules.ToArray());
+        OutputChannels = options.DeepChannels;
+        RegisterComponents();
+    }
+
+    /// <summary>Channels of the output features (at stride 8).</summary>
+    public long OutputChannels { get; }
+
+    /// <summary>The blocks in order.</summary>
+    public IEnumerable<nn.Module> Blocks => layers.children();
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor x) => layers.forward(x);
+}

@@ -1,0 +1,73 @@
+namespace Ssn.MLNet.Modeling;
+
+/// <summary>
+/// Architecture of the Spatial Sampling Network (paper §5, Fig. 2). The defaults are the paper's network:
+/// Downsampler(3,16) → Downsampler(16,64) → 5 × LNB(64, p = 0.03) → Downsampler(64,128) →
+/// 2 × [LNB(128, p = 0.3, d) for d in 2, 4, 8, 16], output stride 8, with class, iGUM and instance heads.
+/// </summary>
+public sealed record SsnNetworkOptions
+{
+    /// <summary>Number of semantic classes C (default 19, the Cityscapes train ids).</summary>
+    public int NumClasses { get; init; } = 19;
+
+    /// <summary>Input image channels (default 3, RGB).</summary>
+    public int InputChannels { get; init; } = 3;
+
+    /// <summary>Output channels of the first downsampler (default 16).</summary>
+    public int StemChannels { get; init; } = 16;
+
+    /// <summary>Channels at output stride 4 (default 64).</summary>
+    public int MiddleChannels { get; init; } = 64;
+
+    /// <summary>Channels at output stride 8 (default 128).</summary>
+    public int DeepChannels { get; init; } = 128;
+
+    /// <summary>Number of Lightweight Non-bottleneck-1D blocks at stride 4 (default 5).</summary>
+    public int MiddleBlocks { get; init; } = 5;
+
+    /// <summary>Dropout of the stride-4 blocks (paper §6: 0.03 for the first five modules).</summary>
+    public double MiddleDropout { get; init; } = 0.03;
+
+    /// <summary>Dilations of the stride-8 blocks, one block each (default 2, 4, 8, 16, 2, 4, 8, 16).</summary>
+    public IReadOnlyList<int> DeepDilations { get; init; } = new[] { 2, 4, 8, 16, 2, 4, 8, 16 };
+
+    /// <summary>Dropout of the stride-8 blocks (paper §6: 0.3 for all modules after the first five).</summary>
+    public double DeepDropout { get; init; } = 0.3;
+
+    /// <summary>
+    /// Unit of the guidance offsets (both tables are limited to [−1, 1] by tanh, paper §4 "Two practical tips"),
+    /// in encoder-resolution pixels. Default 1: a vector can move a sampling point by up to one low-resolution
+    /// pixel, the distance between the two probability vectors of Fig. 3.
+    /// </summary>
+    public double GuidanceOffsetScale { get; init; } = 1.0;
+
+    /// <summary>Sampling iterations t of the instance module (paper §4 and Table 6; default 30).</summary>
+    public int SamplingSteps { get; init; } = 30;
+
+    /// <summary>The encoder's output stride (8, fixed by the three downsamplers).</summary>
+    public const int OutputStride = 8;
+
+    /// <summary>A small variant for tests and quick experiments (8/16/32 channels, 2 + 2 blocks).</summary>
+    public static SsnNetworkOptions Tiny(int numClasses) => new()
+    {
+        NumClasses = numClasses, StemChannels = 8, MiddleChannels = 16, DeepChannels = 32,
+        MiddleBlocks = 2, DeepDilations = new[] { 2, 4 }, MiddleDropout = 0, DeepDropout = 0, SamplingSteps = 10,
+    };
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option.</summary>
+    public void Validate()
+    {
+        static void Positive(int v, string name) { if (v <= 0) throw new ArgumentOutOfRangeException(name, v, $"{name} must be positive."); }
+        Positive(NumClasses, nameof(NumClasses));
+        Positive(InputChannels, nameof(InputChannels));
+        Positive(SamplingSteps, nameof(SamplingSteps));
+        if (StemChannels <= InputChannels) throw new ArgumentOutOfRangeException(nameof(StemChannels), StemChannels, $"{nameof(StemChannels)} must exceed {nameof(InputChannels)} (the downsampler concatenates a max-pool of the input).");
+        if (MiddleChannels <= StemChannels) throw new ArgumentOutOfRangeException(nameof(MiddleChannels), MiddleChannels, $"{nameof(MiddleChannels)} must exceed {nameof(StemChannels)}.");
+        if (DeepChannels <= MiddleChannels) throw new ArgumentOutOfRangeException(nameof(DeepChannels), DeepChannels, $"{nameof(DeepChannels)} must exceed {nameof(MiddleChannels)}.");
+        if (MiddleBlocks < 0) throw new ArgumentOutOfRangeException(nameof(MiddleBlocks), MiddleBlocks, $"{nameof(MiddleBlocks)} cannot be negative.");
+        if (DeepDilations.Any(d => d <= 0)) throw new ArgumentOutOfRangeException(nameof(DeepDilations), $"{nameof(DeepDilations)} must all be positive.");
+        if (MiddleDropout is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(MiddleDropout), MiddleDropout, "Dropout must be in [0, 1).");
+        if (DeepDropout is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(DeepDropout), DeepDropout, "Dropout must be in [0, 1).");
+        if (!(GuidanceOffsetScale > 0)) throw new ArgumentOutOfRangeException(nameof(GuidanceOffsetScale), GuidanceOffsetScale, $"{nameof(GuidanceOffsetScale)} must be positive.");
+    }
+}

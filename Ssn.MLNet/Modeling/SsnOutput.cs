@@ -1,0 +1,28 @@
+using static TorchSharp.torch;
+
+namespace Ssn.MLNet.Modeling;
+
+/// <summary>
+/// What the encoder-only network predicts at output stride 8 (paper Fig. 2), before guided upsampling.
+/// Owns its tensors: dispose it (or use a dispose scope).
+/// </summary>
+/// <param name="Logits">Class scores <c>[B, C, h, w]</c>.</param>
+/// <param name="Guidance">iGUM guidance offsets table <c>[B, 2, h, w]</c> in [−1, 1] (§3.1).</param>
+/// <param name="InstanceGuidance">Instance module guidance offsets table <c>[B, 2, h, w]</c> in [−1, 1] (§4).</param>
+/// <param name="Centres">Predicted instance centres after t sampling steps <c>[B, 2, h, w]</c>, normalised coordinates; <c>null</c> when not computed.</param>
+/// <param name="Height">Input height before padding to a multiple of 8.</param>
+/// <param name="Width">Input width before padding.</param>
+/// <param name="PaddedHeight">Padded input height (multiple of 8).</param>
+/// <param name="PaddedWidth">Padded input width (multiple of 8).</param>
+public sealed record SsnOutput(Tensor Logits, Tensor Guidance, Tensor InstanceGuidance, Tensor? Centres,
+    long Height, long Width, long PaddedHeight, long PaddedWidth) : IDisposable
+{
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Logits.Dispose();
+        Guidance.Dispose();
+        InstanceGuidance.Dispose();
+        Centres?.Dispose();
+    }
+}
