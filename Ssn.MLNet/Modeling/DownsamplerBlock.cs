@@ -41,14 +41,14 @@ public sealed class DownsamplerBlock : nn.Module<Tensor, Tensor>
         Tensor y;
         if (poolScale is null)
         {
-            y = bn.forward(cat(new[] { conv.forward(x), pool.forward(x) }, 1));
+            y = bn.call(cat(new[] { conv.call(x), pool.call(x) }, 1));
         }
         else
         {
-            var pooled = pool.forward(x) * poolScale.view(1, -1, 1, 1) + poolShift!.view(1, -1, 1, 1);
-            y = cat(new[] { conv.forward(x), pooled }, 1);
+            var pooled = pool.call(x) * poolScale.view(1, -1, 1, 1) + poolShift!.view(1, -1, 1, 1);
+            y = cat(new[] { conv.call(x), pooled }, 1);
         }
-        return act.forward(y).MoveToOuterDisposeScope();
+        return act.call(y).MoveToOuterDisposeScope();
     }
 
     /// <summary>Merges the BatchNorm into the convolution (and a per-channel affine for the pooled channels). Eval only.</summary>

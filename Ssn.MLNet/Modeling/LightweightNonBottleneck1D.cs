@@ -53,14 +53,14 @@ public sealed class LightweightNonBottleneck1D : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = act1.forward(conv1x1In.forward(x));
-        y = act2.forward(conv3x1.forward(y));
-        y = conv1x3.forward(y);
-        if (!folded) y = bn1.forward(y);
-        y = conv1x1Out.forward(act3.forward(y));
-        if (!folded) y = bn2.forward(y);
-        y = dropout.forward(y);
-        return actOut.forward(y.add_(x)).MoveToOuterDisposeScope();
+        var y = act1.call(conv1x1In.call(x));
+        y = act2.call(conv3x1.call(y));
+        y = conv1x3.call(y);
+        if (!folded) y = bn1.call(y);
+        y = conv1x1Out.call(act3.call(y));
+        if (!folded) y = bn2.call(y);
+        y = dropout.call(y);
+        return actOut.call(y.add_(x)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Merges both BatchNorms into the convolutions before them (paper §6). Eval only.</summary>

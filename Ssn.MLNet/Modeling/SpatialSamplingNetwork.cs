@@ -79,10 +79,10 @@ public sealed class SpatialSamplingNetwork : nn.Module<Tensor, SsnOutput>
         long h = images.shape[2], w = images.shape[3];
         long ph = RoundUp(h), pw = RoundUp(w);
         var x = ph == h && pw == w ? images : pad(images, new[] { 0L, pw - w, 0L, ph - h });
-        var features = encoder.forward(x);
-        var logits = classifier.forward(features);
-        var guidance = tanh(guidanceHead.forward(features));
-        var instanceGuidance = tanh(instanceHead.forward(features));
+        var features = encoder.call(x);
+        var logits = classifier.call(features);
+        var guidance = tanh(guidanceHead.call(features));
+        var instanceGuidance = tanh(instanceHead.call(features));
         var centres = ComputeInstances ? instanceModule.forward(instanceGuidance) : null;
         logits.MoveToOuterDisposeScope();
         guidance.MoveToOuterDisposeScope();

@@ -39,5 +39,5 @@ public sealed class SsnEncoder : nn.Module<Tensor, Tensor>
     public IEnumerable<nn.Module> Blocks => layers.children();
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor x) => layers.forward(x);
+    public override Tensor forward(Tensor x) => layers.call(x);
 }

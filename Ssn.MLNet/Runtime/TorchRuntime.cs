@@ -17,9 +17,9 @@ namespace Ssn.MLNet.Runtime;
 /// <c>GLIBCXX_3.4.30</c>, so <c>dlopen</c> refuses the library.</para>
 /// <para>The remedy: first try the library as shipped. Only if the loader reports a missing symbol version,
 /// write a copy into a per-user cache directory (never editing the NuGet cache or the build output) in which
-/// each missing version requirement that no relocation uses is marked weak (<c>VER_FLG_WEAK</c>), place links
-/// to the libtorch libraries beside it, and load that copy by absolute path. TorchSharp's own later load by
-/// name is then satisfied by the already loaded library.</para>
+/// each missing version requirement that no relocation uses is marked weak (<c>VER_FLG_WEAK</c>), load libtorch
+/// from the directory TorchSharp resolves it from, then that copy by absolute path. TorchSharp's own later loads
+/// by name are then satisfied by the already loaded libraries.</para>
 /// <para>Runs automatically when the assembly is loaded; call <see cref="EnsureLoaded"/> before using
 /// <c>TorchSharp.torch</c> directly from code that has not touched Ssn.MLNet yet.</para>
 /// </remarks>
@@ -100,7 +100,13 @@ public static class TorchRuntime
         if (missing.Count == 0)
             throw new TorchRuntimeException($"The native library '{shipped}' could not be loaded: {firstError}");
 
-        var patched = PatchedCopy(shipped, libtorchDir, missing);
+        // The patched copy lives elsewhere, so its $ORIGIN run path cannot find libtorch. Load libtorch first, by
+        // absolute path from the directory .NET itself resolves TorchSharp's natives from: the copy's DT_NEEDED
+        // entries then bind to these by soname, and no second libtorch can ever be mapped (which would abort).
+        foreach (string dep in new[] { "libc10.so", "libtorch_cpu.so", "libtorch.so" })
+            if (File.Exists(Path.Combine(libtorchDir, dep)) && !TryLoad(Path.Combine(libtorchDir, dep), out string depError))
+                throw new TorchRuntimeException($"The libtorch library '{Path.Combine(libtorchDir, dep)}' could not be loaded: {depError}");
+        var patched = PatchedCopy(shipped, missing);
         if (!TryLoad(patched, out string secondError))
             throw new TorchRuntimeException(
                 $"The native library '{shipped}' requires {string.Join(", ", missing)} from the system libstdc++, which " +
@@ -138,8 +144,8 @@ public static class TorchRuntime
         Regex.Matches(loaderError, @"version [`']([A-Za-z_]+_[0-9.]+)' not found")
             .Select(m => m.Groups[1].Value).Distinct().ToList();
 
-    /// <summary>Writes (once) the patched copy with links to its libtorch neighbours; returns its path.</summary>
-    private static string PatchedCopy(string shipped, string libtorchDir, IReadOnlyList<string> missing)
+    /// <summary>Writes (once per distinct patched content) the patched copy; returns its path.</summary>
+    private static string PatchedCopy(string shipped, IReadOnlyList<string> missing)
     {
         byte[] image = File.ReadAllBytes(shipped);
         var elf = new ElfVersionNeeds(image, shipped);
@@ -163,12 +169,6 @@ public static class TorchRuntime
         string dir = Path.Combine(CacheRoot(), hash);
         string target = Path.Combine(dir, LibTorchSharp);
         Directory.CreateDirectory(dir);
-        foreach (string dep in Directory.GetFiles(libtorchDir, "*.so*"))
-        {
-            string link = Path.Combine(dir, Path.GetFileName(dep));
-            if (Path.GetFileName(dep) == LibTorchSharp || File.Exists(link)) continue;
-            try { File.CreateSymbolicLink(link, dep); } catch (IOException) when (File.Exists(link)) { }
-        }
         if (!File.Exists(target) || !File.ReadAllBytes(target).AsSpan().SequenceEqual(elf.Image))
         {
             string tmp = Path.Combine(dir, $".{LibTorchSharp}.{Environment.ProcessId}.tmp");

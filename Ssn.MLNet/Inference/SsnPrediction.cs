@@ -1,0 +1,11 @@
+using Ssn.MLNet.Instances;
+
+namespace Ssn.MLNet.Inference;
+
+/// <summary>The full prediction for one image, at the image's own size.</summary>
+/// <param name="Width">Image width.</param>
+/// <param name="Height">Image height.</param>
+/// <param name="Labels">Predicted train id per pixel, row-major.</param>
+/// <param name="Confidence">Predicted probability of each pixel's label.</param>
+/// <param name="Instances">Instance-id map and instances (paper §4).</param>
+public sealed record SsnPrediction(int Width, int Height, byte[] Labels, float[] Confidence, InstanceExtractionResult Instances);
