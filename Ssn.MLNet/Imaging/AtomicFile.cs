@@ -1,0 +1,49 @@
+namespace Ssn.MLNet.Imaging;
+
+/// <summary>
+/// Writes a file through a temporary sibling and a rename, so readers never see a half-written file and a
+/// failed write leaves neither a temporary file nor a changed target behind.
+/// </summary>
+internal static class AtomicFile
+{
+    /// <summary>Suffix of the temporary files (<c>.{name}.{guid}.tmp</c> next to the target).</summary>
+    internal const string TempSuffix = ".tmp";
+
+    /// <summary>Creates the target's directory, lets <paramref name="write"/> fill a temporary file, then renames it onto <paramref name="path"/>.</summary>
+    internal static void Write(string path, Action<Stream> write)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = Path.GetFullPath(path);
+        string dir = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}{TempSuffix}");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: false);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> atomically to <paramref name="path"/>.</summary>
+    internal static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
+    {
+        byte[] copy = bytes.ToArray();
+        Write(path, s => s.Write(copy));
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}

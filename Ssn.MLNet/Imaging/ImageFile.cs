@@ -1,0 +1,82 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Ssn.MLNet.Imaging;
+
+/// <summary>
+/// Reads and writes colour images (PNG, JPEG and the other formats SixLabors.ImageSharp 2.1 decodes). Corrupt or
+/// truncated files raise <see cref="InvalidDataException"/> naming the file; writes are atomic (temporary file +
+/// rename).
+/// </summary>
+public static class ImageFile
+{
+    /// <summary>Reads an image file as 8-bit RGB (grayscale and palette images are expanded, alpha is dropped).</summary>
+    /// <param name="path">The image file.</param>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a decodable image, or is truncated.</exception>
+    public static RgbImage ReadRgb(string path)
+    {
+        byte[] bytes = ReadAllBytes(path);
+        if (PngInfo.HasSignature(bytes)) PngInfo.Parse(bytes, path);
+        else if (JpegStructure.HasSignature(bytes)) JpegStructure.Validate(bytes, path);
+        using Image<Rgb24> image = Decode<Rgb24>(bytes, path);
+        var pixels = new byte[image.Width * image.Height * 3];
+        image.CopyPixelDataTo(pixels);
+        return new RgbImage(image.Width, image.Height, pixels);
+    }
+
+    /// <summary>Reads only the size of an image from its header (no pixel decoding).</summary>
+    /// <param name="path">The image file.</param>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The header is not that of a known image format.</exception>
+    public static (int Width, int Height) ReadSize(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Image file '{path}' does not exist.", path);
+        IImageInfo? info;
+        try { info = Image.Identify(path); }
+        catch (Exception e) when (e is ImageFormatException or NotSupportedException)
+        {
+            throw new InvalidDataException($"Cannot read the image header of '{path}': {e.Message}", e);
+        }
+        return info is null
+            ? throw new InvalidDataException($"'{path}' is not an image in a known format.")
+            : (info.Width, info.Height);
+    }
+
+    /// <summary>Writes an RGB image as a PNG (atomically).</summary>
+    /// <param name="path">Target file; its directory is created.</param>
+    /// <param name="image">The image.</param>
+    public static void WriteRgbPng(string path, RgbImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        using var img = Image.LoadPixelData<Rgb24>(image.Pixels, image.Width, image.Height);
+        var encoder = new PngEncoder
+        {
+            ColorType = PngColorType.Rgb,
+            BitDepth = PngBitDepth.Bit8,
+            CompressionLevel = PngCompressionLevel.BestSpeed,
+        };
+        AtomicFile.Write(path, s => img.Save(s, encoder));
+    }
+
+    /// <summary>Reads a whole file, turning a missing file into an exception that names it.</summary>
+    internal static byte[] ReadAllBytes(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        try { return File.ReadAllBytes(path); }
+        catch (FileNotFoundException e) { throw new FileNotFoundException($"File '{path}' does not exist.", path, e); }
+        catch (DirectoryNotFoundException e) { throw new FileNotFoundException($"File '{path}' does not exist.", path, e); }
+    }
+
+    /// <summary>Decodes with ImageSharp, turning its format errors into <see cref="InvalidDataException"/> naming the file.</summary>
+    internal static Image<TPixel> Decode<TPixel>(byte[] bytes, string path) where TPixel : unmanaged, IPixel<TPixel>
+    {
+        try { return Image.Load<TPixel>(bytes); }
+        catch (Exception e) when (e is ImageFormatException or NotSupportedException or InvalidOperationException
+                                      or ArgumentException or IndexOutOfRangeException or EndOfStreamException)
+        {
+            throw new InvalidDataException($"Cannot decode image '{path}': {e.Message}", e);
+        }
+    }
+}
