@@ -1,0 +1,88 @@
+using System.IO.Compression;
+using System.Runtime.InteropServices;
+using Microsoft.ML;
+using Ssn.MLNet.PersistenceProbe;
+
+namespace Ssn.MLNet.Tests.MLNetInterop;
+
+/// <summary>Shared pieces of the MLNetInterop tests: a sample transformer, temp files, zip surgery.</summary>
+internal static class ModelFiles
+{
+    public static PayloadTransformer SamplePayload() =>
+        new("Features", "Score", bias: 0.25f, weights: [1.5f, -2f, 0.125f, 3.75f]);
+
+    /// <summary>Score computed here, independently of the transformer, in the same float order.</summary>
+    public static string[] ExpectedScores(MLContext ml, PayloadTransformer t) => ml.Data
+        .CreateEnumerable<ProbeData.ProbeRow>(ProbeData.Create(ml), reuseRowObject: false)
+        .Select(r =>
+        {
+            float sum = t.Bias;
+            for (int i = 0; i < r.Features.Length; i++)
+                sum += t.Weights[i] * r.Features[i];
+            return sum.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        }).ToArray();
+
+    public static string NewTempDir()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "ssn-mlnetinterop-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    public static byte[] ReadEntry(string zip, Func<string, bool> select)
+    {
+        using var archive = ZipFile.OpenRead(zip);
+        var entry = archive.Entries.Single(e => select(e.FullName));
+        using var s = entry.Open();
+        using var m = new MemoryStream();
+        s.CopyTo(m);
+        return m.ToArray();
+    }
+
+    public static string[] EntryNames(string zip)
+    {
+        using var archive = ZipFile.OpenRead(zip);
+        return archive.Entries.Select(e => e.FullName).ToArray();
+    }
+
+    /// <summary>Copies <paramref name="zip"/> to <paramref name="target"/>, rewriting the single selected entry.</summary>
+    public static void RewriteEntry(string zip, string target, Func<string, bool> select, Func<byte[], byte[]> rewrite)
+    {
+        File.Copy(zip, target, overwrite: true);
+        using var archive = ZipFile.Open(target, ZipArchiveMode.Update);
+        var entry = archive.Entries.Single(e => select(e.FullName));
+        byte[] bytes;
+        using (var s = entry.Open())
+        using (var m = new MemoryStream())
+        {
+            s.CopyTo(m);
+            bytes = m.ToArray();
+        }
+        string name = entry.FullName;
+        entry.Delete();
+        using var w = archive.CreateEntry(name).Open();
+        w.Write(rewrite(bytes));
+    }
+
+    /// <summary>Replaces every occurrence of an ASCII string by another of the same length.</summary>
+    public static byte[] ReplaceAscii(byte[] bytes, string from, string to)
+    {
+        Assert.AreEqual(from.Length, to.Length);
+        byte[] f = System.Text.Encoding.ASCII.GetBytes(from), t = System.Text.Encoding.ASCII.GetBytes(to);
+        var copy = bytes.ToArray();
+        int at = copy.AsSpan().IndexOf(f);
+        Assert.IsGreaterThanOrEqualTo(0, at, $"'{from}' not found in the entry");
+        t.CopyTo(copy, at);
+        return copy;
+    }
+
+    /// <summary>Path of the dotnet host running the tests, to start fresh processes.</summary>
+    public static string DotnetHost()
+    {
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { } host && File.Exists(host))
+            return host;
+        string root = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+        string candidate = Path.Combine(root, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");
+        return File.Exists(candidate) ? candidate : "dotnet";
+    }
+}
