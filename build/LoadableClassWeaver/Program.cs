@@ -27,14 +27,14 @@ internal static class Program
 
     private static int Main(string[] args)
     {
-        if (args.Length != 5)
+        if (args.Length != 6)
         {
-            Console.Error.WriteLine("usage: LoadableClassWeaver <assembly.dll> <Microsoft.ML.Core.dll> <loader type> <load name> <user name>");
+            Console.Error.WriteLine("usage: LoadableClassWeaver <assembly.dll> <Microsoft.ML.Core.dll> <loader type> <load name> <user name> <reference-list file>");
             return 2;
         }
         try
         {
-            Weave(args[0], args[1], args[2], args[3], args[4]);
+            Weave(args[0], args[1], args[2], args[3], args[4], args[5]);
             return 0;
         }
         catch (Exception ex)
@@ -45,8 +45,13 @@ internal static class Program
         }
     }
 
-    private static void Weave(string assemblyPath, string mlCorePath, string loaderTypeName, string loadName, string userName)
+    private static void Weave(string assemblyPath, string mlCorePath, string loaderTypeName, string loadName, string userName, string referenceList)
     {
+        // Cecil must resolve the assembly's references (e.g. TorchSharp base types) from the compile references.
+        using var resolver = new DefaultAssemblyResolver();
+        foreach (string? dir in File.ReadAllLines(referenceList).Where(l => l.Length > 0).Select(Path.GetDirectoryName).Distinct())
+            resolver.AddSearchDirectory(dir!);
+
         CheckMLCoreStillHasTheAttribute(mlCorePath);
 
         string pdbPath = Path.ChangeExtension(assemblyPath, ".pdb");
@@ -59,6 +64,7 @@ internal static class Program
             ReadSymbols = true,
             SymbolStream = pdbBytes,
             SymbolReaderProvider = new DefaultSymbolReaderProvider(throwIfNoSymbol: false),
+            AssemblyResolver = resolver,
         };
         using var module = ModuleDefinition.ReadModule(assemblyBytes, readerParameters);
 
