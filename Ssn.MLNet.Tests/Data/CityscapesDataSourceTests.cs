@@ -47,6 +47,12 @@ public sealed class CityscapesDataSourceTests
             CollectionAssert.AreEqual(scene.Image.Pixels, row.Rgb);
         }
         Assert.IsTrue(rows.Any(r => r.Label.Contains((byte)255)) && rows.Any(r => r.Label.Contains((byte)0)));
+
+        var sample = source.LoadSample(2);
+        SyntheticScene third = byPath[source.Rows[2].Image];
+        CollectionAssert.AreEqual(third.InstanceIds.Data, sample.Instances);
+        CollectionAssert.AreEqual(third.Image.ToChw(), sample.Image);
+        Assert.AreEqual(CityscapesLabels.LabelIdToTrainId[third.LabelIds.Data[100]], sample.Label[100]);
     }
 
     [TestMethod]

@@ -102,6 +102,20 @@ public abstract class SegmentationDataSource : IDataView
     /// <exception cref="NotSupportedException">The source has no instances.</exception>
     public Raster<int> LoadInstanceIds(int row) => LoadInstanceIdsSized(row, ReadImageSize(row));
 
+    /// <summary>
+    /// Loads row <paramref name="row"/> as a training sample: image as planar floats in [0, 1], train ids and
+    /// (when <see cref="HasInstances"/>) instance ids, ready for <see cref="Augmentation.SegmentationAugmenter"/>.
+    /// </summary>
+    /// <param name="row">Row index.</param>
+    public Augmentation.SegmentationSample LoadSample(int row)
+    {
+        RgbImage image = LoadImage(row);
+        var size = (image.Width, image.Height);
+        Raster<byte> label = LoadLabelSized(row, size);
+        int[]? instances = HasInstances ? LoadInstanceIdsSized(row, size).Data : null;
+        return new Augmentation.SegmentationSample(image.Width, image.Height, image.ToChw(), label.Data, instances);
+    }
+
     internal Raster<byte> LoadLabelSized(int row, (int Width, int Height) imageSize)
     {
         SegmentationFiles f = Rows[row];
