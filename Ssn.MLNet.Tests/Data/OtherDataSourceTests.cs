@@ -1,0 +1,117 @@
+using Microsoft.ML.Data;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.PixelFormats;
+using Ssn.MLNet.Data;
+using Ssn.MLNet.Imaging;
+using Ssn.MLNet.Tests.Imaging;
+
+namespace Ssn.MLNet.Tests.Data;
+
+[TestClass]
+public sealed class OtherDataSourceTests
+{
+    private static RgbImage Noise(int w, int h, int seed)
+    {
+        var px = new byte[w * h * 3];
+        new Random(seed).NextBytes(px);
+        return new RgbImage(w, h, px);
+    }
+
+    private static void WriteJpeg(string path, int w, int h)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var img = new Image<Rgb24>(w, h, new Rgb24(10, 200, 30));
+        img.Save(path, new JpegEncoder { Quality = 95 });
+    }
+
+    [TestMethod]
+    public void CamVidMapsVoidToIgnoreAndRejectsUnknownValues()
+    {
+        using var dir = new TempDirectory();
+        ImageFile.WriteRgbPng(dir.File("train/0001TP_006690.png"), Noise(4, 3, 1));
+        ImageFile.WriteRgbPng(dir.File("train/0001TP_006720.png"), Noise(4, 3, 2));
+        LabelPng.WriteGray8(dir.File("trainannot/0001TP_006690.png"), new Raster<byte>(4, 3, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]));
+        LabelPng.WriteGray8(dir.File("trainannot/0001TP_006720.png"), new Raster<byte>(4, 3, [0, 0, 0, 0, 3, 3, 3, 3, 12, 3, 3, 3]));
+        var source = new CamVidDataSource(dir.Path, "train");
+        Assert.AreEqual(11, source.ClassNames.Count);
+        Assert.AreEqual("Bicyclist", source.ClassNames[10]);
+        Assert.IsFalse(source.HasInstances);
+        CollectionAssert.AreEqual(new byte[] { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 255 }, source.LoadLabel(0).Data);
+        CollectionAssert.AreEqual(Noise(4, 3, 1).Pixels, source.LoadImage(0).Pixels);
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => CursorReader.ReadAll(source));
+        StringAssert.Contains(e.Message, dir.File("trainannot/0001TP_006720.png"));
+        StringAssert.Contains(e.Message, "value 12");
+
+        File.Delete(dir.File("trainannot/0001TP_006720.png"));
+        var missing = Assert.ThrowsExactly<FileNotFoundException>(() => new CamVidDataSource(dir.Path, "train"));
+        Assert.AreEqual(dir.File("trainannot/0001TP_006720.png"), missing.FileName);
+    }
+
+    [TestMethod]
+    public void PascalVocReadsPaletteClassesAndObjectInstances()
+    {
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir.File("ImageSets/Segmentation"));
+        File.WriteAllLines(dir.File("ImageSets/Segmentation/train.txt"), ["2007_000032", "2007_000039", ""]);
+        File.WriteAllLines(dir.File("ImageSets/Segmentation/val.txt"), ["2007_000033"]);
+        foreach (string id in new[] { "2007_000032", "2007_000039", "2007_000033" }) WriteJpeg(dir.File($"JPEGImages/{id}.jpg"), 3, 2);
+        LabelPng.WriteVocIndexed(dir.File("SegmentationClass/2007_000032.png"), new Raster<byte>(3, 2, [0, 15, 15, 255, 1, 15]));
+        LabelPng.WriteVocIndexed(dir.File("SegmentationObject/2007_000032.png"), new Raster<byte>(3, 2, [0, 1, 2, 255, 3, 2]));
+        LabelPng.WriteVocIndexed(dir.File("SegmentationClass/2007_000039.png"), new Raster<byte>(3, 2, [0, 0, 0, 20, 20, 0]));
+        LabelPng.WriteVocIndexed(dir.File("SegmentationObject/2007_000039.png"), new Raster<byte>(3, 2, [0, 0, 0, 1, 1, 0]));
+        LabelPng.WriteVocIndexed(dir.File("SegmentationClass/2007_000033.png"), new Raster<byte>(3, 2, [0, 0, 0, 21, 0, 0]));
+
+        var source = new PascalVocDataSource(dir.Path, "train");
+        Assert.AreEqual(21, source.ClassNames.Count);
+        Assert.AreEqual("person", source.ClassNames[15]);
+        Assert.IsTrue(source.HasInstances);
+        List<ReadRow> rows = CursorReader.ReadAll(source);
+        Assert.AreEqual(2, rows.Count);
+        CollectionAssert.AreEqual(new byte[] { 0, 15, 15, 255, 1, 15 }, rows[0].Label);
+        CollectionAssert.AreEqual(new[] { 0, 15001, 15002, 255, 1003, 15002 }, rows[0].Instances);
+        CollectionAssert.AreEqual(new[] { 0, 0, 0, 20001, 20001, 0 }, rows[1].Instances);
+        Assert.AreEqual(200, rows[0].Rgb[1], 4); // JPEG green channel
+
+        var val = new PascalVocDataSource(dir.Path, "val");
+        Assert.IsFalse(val.HasInstances);
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => val.LoadLabel(0));
+        StringAssert.Contains(e.Message, "index 21");
+        StringAssert.Contains(e.Message, dir.File("SegmentationClass/2007_000033.png"));
+    }
+
+    [TestMethod]
+    public void ImageFolderMatchesByStemAndChecksMaskValues()
+    {
+        using var dir = new TempDirectory();
+        ImageFile.WriteRgbPng(dir.File("images/b.png"), Noise(2, 2, 3));
+        WriteJpeg(dir.File("images/a.jpg"), 2, 2);
+        File.WriteAllText(dir.File("images/readme.txt"), "not an image");
+        LabelPng.WriteGray8(dir.File("masks/a_mask.png"), new Raster<byte>(2, 2, [0, 1, 2, 255]));
+        LabelPng.WriteGray8(dir.File("masks/b_mask.png"), new Raster<byte>(2, 2, [2, 2, 1, 3]));
+        var source = new ImageFolderDataSource(dir.File("images"), dir.File("masks"), ["bg", "leaf", "stem"], "_mask");
+        Assert.AreEqual(2, source.Count);
+        Assert.AreEqual(dir.File("images/a.jpg"), source.Rows[0].Image);
+        CollectionAssert.AreEqual(new byte[] { 0, 1, 2, 255 }, source.LoadLabel(0).Data);
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => source.LoadLabel(1));
+        StringAssert.Contains(e.Message, dir.File("masks/b_mask.png"));
+        StringAssert.Contains(e.Message, "value 3");
+
+        File.Delete(dir.File("masks/b_mask.png"));
+        var missing = Assert.ThrowsExactly<FileNotFoundException>(() =>
+            new ImageFolderDataSource(dir.File("images"), dir.File("masks"), ["bg", "leaf", "stem"], "_mask"));
+        Assert.AreEqual(dir.File("masks/b_mask.png"), missing.FileName);
+    }
+
+    [TestMethod]
+    public void ImageAndMaskOfDifferentSizeNameBothFiles()
+    {
+        using var dir = new TempDirectory();
+        ImageFile.WriteRgbPng(dir.File("images/x.png"), Noise(4, 4, 3));
+        LabelPng.WriteGray8(dir.File("masks/x.png"), new Raster<byte>(4, 3));
+        var source = new ImageFolderDataSource(dir.File("images"), dir.File("masks"), ["bg", "fg"]);
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => CursorReader.ReadAll(source));
+        StringAssert.Contains(e.Message, dir.File("images/x.png"));
+        StringAssert.Contains(e.Message, dir.File("masks/x.png"));
+    }
+}

@@ -1,0 +1,60 @@
+using Ssn.MLNet.Imaging;
+
+namespace Ssn.MLNet.Data;
+
+/// <summary>
+/// A user's own dataset: an image folder and a mask folder, matched by file stem. Masks are 8-bit grayscale PNGs
+/// whose values index the given class list; 255 is ignored.
+/// </summary>
+public sealed class ImageFolderDataSource : SegmentationDataSource
+{
+    private static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp"];
+
+    /// <summary>Pairs every image in <paramref name="imageFolder"/> with <c>{maskFolder}/{stem}{maskSuffix}.png</c>.</summary>
+    /// <param name="imageFolder">Folder of images (<c>.png</c>, <c>.jpg</c>, <c>.jpeg</c>, <c>.bmp</c>), listed sorted by name.</param>
+    /// <param name="maskFolder">Folder of masks.</param>
+    /// <param name="classNames">Class names indexed by mask value (1 to 255 classes).</param>
+    /// <param name="maskSuffix">Text between the stem and <c>.png</c> in mask names, e.g. <c>"_mask"</c>. Default none.</param>
+    /// <param name="imageSize">When every image has this size, pass it so the schema carries it.</param>
+    /// <exception cref="DirectoryNotFoundException">A folder is missing.</exception>
+    /// <exception cref="InvalidDataException">The image folder holds no images.</exception>
+    /// <exception cref="FileNotFoundException">An image has no mask; the message names the expected mask file.</exception>
+    public ImageFolderDataSource(string imageFolder, string maskFolder, IReadOnlyList<string> classNames,
+        string maskSuffix = "", (int Width, int Height)? imageSize = null)
+        : base(List(imageFolder, maskFolder, maskSuffix), CheckClasses(classNames), hasInstances: false, imageSize) { }
+
+    private static IReadOnlyList<string> CheckClasses(IReadOnlyList<string> classNames)
+    {
+        ArgumentNullException.ThrowIfNull(classNames);
+        if (classNames.Count is < 1 or > 255)
+            throw new ArgumentOutOfRangeException(nameof(classNames), classNames.Count, "Between 1 and 255 classes are supported (255 means ignore).");
+        return classNames.ToArray();
+    }
+
+    private static SegmentationFiles[] List(string imageFolder, string maskFolder, string maskSuffix)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(imageFolder);
+        ArgumentException.ThrowIfNullOrEmpty(maskFolder);
+        ArgumentNullException.ThrowIfNull(maskSuffix);
+        if (!Directory.Exists(maskFolder)) throw new DirectoryNotFoundException($"Mask folder '{maskFolder}' does not exist.");
+        string[] images = ListSorted(imageFolder, "*", SearchOption.TopDirectoryOnly)
+            .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())).ToArray();
+        if (images.Length == 0) throw new InvalidDataException($"Image folder '{imageFolder}' holds no .png/.jpg/.jpeg/.bmp images.");
+        return images.Select(img => new SegmentationFiles(img,
+            Require(Path.Combine(maskFolder, Path.GetFileNameWithoutExtension(img) + maskSuffix + ".png"), img))).ToArray();
+    }
+
+    private protected override Raster<byte> DecodeLabel(SegmentationFiles files)
+    {
+        Raster<byte> mask = LabelPng.ReadGray8(files.Label);
+        int n = ClassNames.Count;
+        for (int i = 0; i < mask.Data.Length; i++)
+        {
+            byte v = mask.Data[i];
+            if (v >= n && v != IgnoreLabel)
+                throw new InvalidDataException(
+                    $"Mask '{files.Label}' holds value {v} at ({i % mask.Width}, {i / mask.Width}), outside the {n} classes (0–{n - 1}, or 255 = ignore).");
+        }
+        return mask;
+    }
+}
