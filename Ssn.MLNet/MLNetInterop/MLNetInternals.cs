@@ -13,6 +13,7 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 
 // Lets the runtime instantiate the woven LoadableClassAttribute (an internal type of Microsoft.ML.Core) when
@@ -66,6 +67,10 @@ namespace Ssn.MLNet.MLNetInterop
         internal static void SaveBinaryStream(ModelSaveContext ctx, string name, Action<BinaryWriter> write) =>
             Invoke(Members.Value.SaveBinaryStream, ctx, name, write);
 
+        /// <summary>A <see cref="SchemaShape.Column"/> (its constructor is internal), for estimators' <c>GetOutputSchema</c>.</summary>
+        internal static SchemaShape.Column NewSchemaShapeColumn(string name, SchemaShape.Column.VectorKind kind, DataViewType itemType, bool isKey) =>
+            (SchemaShape.Column)Members.Value.SchemaShapeColumnCtor.Invoke([name, kind, itemType, isKey, null]);
+
         /// <summary>Resolves every member this file uses; throws naming the first missing one. Used by the pinning test.</summary>
         internal static void Verify() => _ = Members.Value;
 
@@ -86,7 +91,8 @@ namespace Ssn.MLNet.MLNetInterop
 
         private sealed record InternalMembers(
             MethodInfo SetVersionInfo, FieldInfo SaveWriter, PropertyInfo SaveInRepository, MethodInfo SaveBinaryStream,
-            ConstructorInfo VersionInfoCtor, FieldInfo LoadReader, FieldInfo LoadDirectory, MethodInfo TryLoadBinaryStream)
+            ConstructorInfo VersionInfoCtor, FieldInfo LoadReader, FieldInfo LoadDirectory, MethodInfo TryLoadBinaryStream,
+            ConstructorInfo SchemaShapeColumnCtor)
         {
             private const BindingFlags Any = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
 
@@ -105,7 +111,10 @@ namespace Ssn.MLNet.MLNetInterop
                         typeof(string), typeof(string), typeof(string)]) ?? throw Changed(versionInfo.FullName + "..ctor(string, uint, uint, uint, string, string, string)"),
                     FieldOrThrow(load, "Reader", typeof(BinaryReader)),
                     FieldOrThrow(load, "Directory", typeof(string)),
-                    MethodOrThrow(load, "TryLoadBinaryStream", typeof(string), typeof(Action<BinaryReader>)));
+                    MethodOrThrow(load, "TryLoadBinaryStream", typeof(string), typeof(Action<BinaryReader>)),
+                    typeof(SchemaShape.Column).GetConstructor(Any, [typeof(string), typeof(SchemaShape.Column.VectorKind),
+                        typeof(DataViewType), typeof(bool), typeof(SchemaShape)])
+                        ?? throw Changed("Microsoft.ML.SchemaShape.Column..ctor(string, VectorKind, DataViewType, bool, SchemaShape)"));
             }
 
             private static Type TypeOrThrow(Assembly core, string name) => core.GetType(name) ?? throw Changed(name);

@@ -1,0 +1,147 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
+using Ssn.MLNet.Catalog;
+using Ssn.MLNet.Data.Augmentation;
+using Ssn.MLNet.Data.Synthetic;
+using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Trainers;
+using Ssn.MLNet.Transforms;
+
+namespace Ssn.MLNet.Tests.EndToEnd;
+
+/// <summary>
+/// The whole product on a small generated Cityscapes-format set: load → fit → transform → evaluate → save → load in
+/// a new context → same predictions. Shared by the tests of this class (training once).
+/// </summary>
+[TestClass]
+public sealed class PipelineEndToEndTests
+{
+    private static string root = "";
+    private static MLContext ml = null!;
+    private static IDataView train = null!, val = null!;
+    private static SpatialSamplingTransformer model = null!;
+    private static List<TrainingProgress> progress = new();
+
+    [ClassInitialize]
+    public static void Train(TestContext _)
+    {
+        root = Path.Combine(Path.GetTempPath(), $"ssn-e2e-{Guid.NewGuid():N}");
+        ml = new MLContext(seed: 1);
+        var synthetic = new SyntheticCityscapesOptions { Width = 128, Height = 64, TrainCount = 24, ValCount = 6, Seed = 3 };
+        train = ml.Segmentation().Data.LoadSyntheticCityscapes(root, synthetic, "train");
+        val = ml.Segmentation().Data.LoadCityscapes(root, "val", (128, 64));
+        var options = new SpatialSamplingTrainerOptions
+        {
+            Epochs = 12, BatchSize = 4, LearningRate = 5e-3, Seed = 2,
+            Network = SsnNetworkOptions.Tiny(19) with { SamplingSteps = 10 },
+            Augmentation = new AugmentationOptions { MinScale = 1, MaxScale = 1.25f },
+            ValidationSet = val,
+            Progress = new Progress<TrainingProgress>(p => { lock (progress) progress.Add(p); }),
+        };
+        model = ml.Segmentation().Trainers.SpatialSampling(options).Fit(train);
+    }
+
+    [ClassCleanup]
+    public static void Cleanup()
+    {
+        model?.Dispose();
+        if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+    }
+
+    [TestMethod]
+    public void TrainingLowersTheLossAndReportsEveryEpoch()
+    {
+        var history = ((IReadOnlyList<TrainingProgress>)progress).OrderBy(p => p.Epoch).ToList();
+        Assert.AreEqual(12, history.Count);
+        Assert.IsTrue(history[^1].Loss < 0.7 * history[0].Loss, $"loss {history[0].Loss:F3} → {history[^1].Loss:F3}");
+        Assert.IsTrue(history.All(p => !double.IsNaN(p.InstanceLoss) && !double.IsNaN(p.ValidationMeanIoU)));
+        Assert.IsTrue(history[^1].LearningRate < history[0].LearningRate, "poly schedule");
+    }
+
+    [TestMethod]
+    public void EvaluationBeatsAConstantPredictionClearly()
+    {
+        var scored = model.Transform(val);
+        var metrics = ml.Segmentation().Evaluate(scored);
+        // Baseline: predict the most frequent class everywhere, evaluated the same way.
+        var constant = ml.Segmentation().Evaluate(ConstantPrediction(val, road: 0), classNames: metrics.ClassNames);
+        Console.WriteLine($"val mIoU {metrics.MeanIoU:F3} (constant baseline {constant.MeanIoU:F3}), pixel acc {metrics.PixelAccuracy:F3}, class acc {metrics.MeanClassAccuracy:F3}");
+        Assert.IsTrue(metrics.MeanIoU > 2 * constant.MeanIoU, $"mIoU {metrics.MeanIoU:F3} vs constant {constant.MeanIoU:F3}");
+        Assert.IsTrue(metrics.PixelAccuracy > 0.6, $"pixel accuracy {metrics.PixelAccuracy:F3}");
+
+        var instances = ml.Segmentation().EvaluateInstances(scored);
+        Console.WriteLine($"AP {instances.AP:F3}, AP50 {instances.AP50:F3} over {instances.ImageCount} images");
+        Assert.AreEqual(6, instances.ImageCount);
+        Assert.IsFalse(double.IsNaN(instances.AP), "AP must be computed (the val split has instances)");
+    }
+
+    [TestMethod]
+    public void SaveAndLoadInAFreshContextGivesIdenticalPredictions()
+    {
+        string path = Path.Combine(root, "ssn.zip");
+        ml.Model.Save(model, train.Schema, path);
+        var fresh = new MLContext(seed: 5);
+        var loaded = fresh.Model.Load(path, out var schema);
+        Assert.IsNotNull(schema.GetColumnOrNull("Label"), "the saved input schema keeps the label column (ML.NET cannot serialise image column types)");
+        var a = Read(model.Transform(val));
+        var b = Read(loaded.Transform(fresh.Segmentation().Data.LoadCityscapes(root, "val", (128, 64))));
+        Assert.AreEqual(a.Count, b.Count);
+        for (int i = 0; i < a.Count; i++)
+        {
+            CollectionAssert.AreEqual(a[i].Labels, b[i].Labels, $"row {i}: labels differ");
+            CollectionAssert.AreEqual(a[i].Ids, b[i].Ids, $"row {i}: instance ids differ");
+            CollectionAssert.AreEqual(a[i].Scores, b[i].Scores, $"row {i}: instance scores differ");
+        }
+    }
+
+    [TestMethod]
+    public void PredictionEngineGivesTheSamePredictionAsTransform()
+    {
+        var engine = ml.Model.CreatePredictionEngine<ImageRow, SegmentationRow>(model);
+        var expected = Read(model.Transform(val))[0];
+        using var image = MLImage.CreateFromFile(Directory.GetFiles(Path.Combine(root, "leftImg8bit", "val"), "*.png", SearchOption.AllDirectories).Order().First());
+        var row = engine.Predict(new ImageRow { Image = image });
+        CollectionAssert.AreEqual(expected.Labels, row.PredictedLabel);
+        CollectionAssert.AreEqual(expected.Ids, row.PredictedInstanceIds);
+    }
+
+    [TestMethod]
+    public void AMissingImageColumnIsNamed()
+    {
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => model.GetOutputSchema(ml.Data.LoadFromEnumerable(new[] { new { Text = "x" } }).Schema));
+        StringAssert.Contains(e.Message, "'Image'");
+    }
+
+    public sealed class ImageRow
+    {
+        [ImageType(64, 128)]
+        public MLImage Image { get; set; } = null!;
+    }
+
+    public sealed class SegmentationRow
+    {
+        public byte[] PredictedLabel { get; set; } = Array.Empty<byte>();
+        public int[] PredictedInstanceIds { get; set; } = Array.Empty<int>();
+        public float[] InstanceScores { get; set; } = Array.Empty<float>();
+    }
+
+    private static List<(byte[] Labels, int[] Ids, float[] Scores)> Read(IDataView scored) =>
+        ml.Data.CreateEnumerable<SegmentationRow>(scored, reuseRowObject: false)
+            .Select(r => (r.PredictedLabel, r.PredictedInstanceIds, r.InstanceScores)).ToList();
+
+    private sealed class LabelRow
+    {
+        public byte[] Label { get; set; } = Array.Empty<byte>();
+    }
+
+    private sealed class ConstantRow
+    {
+        public byte[] Label { get; set; } = Array.Empty<byte>();
+        public byte[] PredictedLabel { get; set; } = Array.Empty<byte>();
+    }
+
+    private static IDataView ConstantPrediction(IDataView data, byte road) =>
+        ml.Data.LoadFromEnumerable(ml.Data.CreateEnumerable<LabelRow>(data, reuseRowObject: false)
+            .Select(r => new ConstantRow { Label = r.Label, PredictedLabel = Enumerable.Repeat(road, r.Label.Length).ToArray() }).ToList());
+}

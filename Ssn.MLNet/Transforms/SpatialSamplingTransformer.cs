@@ -1,0 +1,160 @@
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.Transforms.Image;
+using Ssn.MLNet.Inference;
+using Ssn.MLNet.MLNetInterop;
+using Ssn.MLNet.Modeling;
+using static TorchSharp.torch;
+
+namespace Ssn.MLNet.Transforms;
+
+/// <summary>
+/// A trained Spatial Sampling Network as an ML.NET transformer. <see cref="Transform"/> adds, lazily per row,
+/// the predicted class map (<see cref="SegmentationOutputColumns.PredictedLabel"/>), the instance-id map and the
+/// instance list (paper §4) at each input image's own size; rows of equal size are predicted in batches.
+/// Works with <c>PredictionEngine</c>; concurrent <see cref="Transform"/> calls are safe. Saved and loaded with
+/// <c>mlContext.Model.Save</c>/<c>Load</c>, weights inside the zip.
+/// </summary>
+public sealed class SpatialSamplingTransformer : ITransformer, ISsnModelLoadable, IDisposable
+{
+    private const string NetworkStream = "Network.bin";
+    private readonly IHost host;
+
+    /// <summary>Wraps a trained network.</summary>
+    /// <param name="env">The ML.NET environment (an <see cref="MLContext"/>).</param>
+    /// <param name="network">The trained network (kept unchanged; a BatchNorm-folded copy does the predicting).</param>
+    /// <param name="classNames">Names of the classes, indexed by train id (length = number of classes).</param>
+    /// <param name="normalization">Input normalisation used in training (default ImageNet).</param>
+    /// <param name="options">Columns and output options.</param>
+    public SpatialSamplingTransformer(IHostEnvironment env, SpatialSamplingNetwork network, IReadOnlyList<string> classNames,
+        ImageNormalization? normalization = null, SpatialSamplingTransformerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        ArgumentNullException.ThrowIfNull(network);
+        host = env.Register(nameof(SpatialSamplingTransformer));
+        Options = options ?? new SpatialSamplingTransformerOptions();
+        Options.Validate();
+        if (classNames.Count != network.Options.NumClasses)
+            throw new ArgumentException($"{classNames.Count} class names were given for a network with {network.Options.NumClasses} classes.", nameof(classNames));
+        Network = network;
+        ClassNames = classNames.ToArray();
+        Normalization = normalization ?? ImageNormalization.ImageNet;
+        Predictor = new SsnPredictor(network, Options.InstanceExtraction);
+    }
+
+    /// <summary>The trained network.</summary>
+    public SpatialSamplingNetwork Network { get; }
+
+    /// <summary>Class names by train id.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>Input normalisation.</summary>
+    public ImageNormalization Normalization { get; }
+
+    /// <summary>Columns and output options.</summary>
+    public SpatialSamplingTransformerOptions Options { get; }
+
+    /// <summary>The folded inference network and instance extraction.</summary>
+    public SsnPredictor Predictor { get; }
+
+    /// <inheritdoc />
+    public bool IsRowToRowMapper => true;
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        var image = ImageColumn(inputSchema);
+        var size = (ImageDataViewType)image.Type;
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumns(inputSchema);
+        VectorDataViewType Map(PrimitiveDataViewType t) => size.Height > 0 && size.Width > 0 ? new VectorDataViewType(t, size.Height, size.Width) : new VectorDataViewType(t);
+        var classNames = new DataViewSchema.Annotations.Builder();
+        classNames.Add(Evaluation.SegmentationEvaluation.ClassNamesAnnotation, new VectorDataViewType(TextDataViewType.Instance, ClassNames.Count),
+            (ref VBuffer<ReadOnlyMemory<char>> names) => names = new VBuffer<ReadOnlyMemory<char>>(ClassNames.Count, ClassNames.Select(n => n.AsMemory()).ToArray()));
+        builder.AddColumn(SegmentationOutputColumns.PredictedLabel, Map(NumberDataViewType.Byte), classNames.ToAnnotations());
+        builder.AddColumn(SegmentationOutputColumns.PredictedInstanceIds, Map(NumberDataViewType.Int32));
+        builder.AddColumn(SegmentationOutputColumns.InstanceClasses, new VectorDataViewType(NumberDataViewType.Int32));
+        builder.AddColumn(SegmentationOutputColumns.InstanceScores, new VectorDataViewType(NumberDataViewType.Single));
+        builder.AddColumn(SegmentationOutputColumns.InstanceAreas, new VectorDataViewType(NumberDataViewType.Int32));
+        builder.AddColumn(SegmentationOutputColumns.InstanceBoxes, new VectorDataViewType(NumberDataViewType.Single));
+        if (Options.OutputScores)
+            builder.AddColumn(SegmentationOutputColumns.Score, size.Height > 0 && size.Width > 0
+                ? new VectorDataViewType(NumberDataViewType.Single, ClassNames.Count, size.Height, size.Width)
+                : new VectorDataViewType(NumberDataViewType.Single));
+        return builder.ToSchema();
+    }
+
+    /// <summary>Number of columns this transformer adds.</summary>
+    internal int AddedColumnCount => Options.OutputScores ? 7 : 6;
+
+    /// <summary>The image column, validated.</summary>
+    internal DataViewSchema.Column ImageColumn(DataViewSchema schema)
+    {
+        var column = schema.GetColumnOrNull(Options.ImageColumnName)
+            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"Input column '{Options.ImageColumnName}' not found; the Spatial Sampling transformer needs an image column (MLImage). Columns present: {string.Join(", ", schema.Select(c => c.Name))}.");
+        if (column.Type is not ImageDataViewType)
+            throw new ArgumentOutOfRangeException(nameof(schema), $"Input column '{Options.ImageColumnName}' has type {column.Type}; expected an image column (MLImage, ImageDataViewType).");
+        return column;
+    }
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new SegmentationDataView(this, input, GetOutputSchema(input.Schema));
+    }
+
+    /// <inheritdoc />
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
+        new SegmentationRowMapper(this, inputSchema, GetOutputSchema(inputSchema));
+
+    /// <summary>Predicts images (all the same size) in one batch.</summary>
+    internal IReadOnlyList<SsnPrediction> PredictImages(IReadOnlyList<MLImage> images)
+    {
+        int h = images[0].Height, w = images[0].Width, plane = 3 * h * w;
+        var data = new float[images.Count * plane];
+        for (int i = 0; i < images.Count; i++)
+        {
+            if (images[i].Height != h || images[i].Width != w) throw new ArgumentException("A batch must hold images of one size.");
+            Normalization.ToChw(images[i], data.AsSpan(i * plane, plane));
+        }
+        using var batch = tensor(data, new long[] { images.Count, 3, h, w });
+        return Predictor.Predict(batch, Options.OutputScores);
+    }
+
+    /// <summary>The ML.NET channel for log messages.</summary>
+    internal IChannel StartChannel(string name) => host.Start(name);
+
+    #region Persistence
+    /// <inheritdoc />
+    public static string LoaderSignature => "SpatialSamplingTransformer";
+
+    /// <inheritdoc />
+    public static uint ModelVersion => 1;
+
+    private sealed record SavedState(string[] ClassNames, float[] Mean, float[] Std, SpatialSamplingTransformerOptions Options);
+
+    void ICanSaveModel.Save(ModelSaveContext ctx) => SsnModelFormat.Save<SpatialSamplingTransformer>(ctx,
+        body => body.Write(JsonSerializer.Serialize(new SavedState(ClassNames.ToArray(), Normalization.Mean, Normalization.Std, Options))),
+        new Dictionary<string, Action<Stream>> { [NetworkStream] = s => SsnNetworkSerializer.Save(Network, s) });
+
+    /// <inheritdoc />
+    public static ITransformer Load(IHostEnvironment env, SsnModelLoadContext context)
+    {
+        var state = JsonSerializer.Deserialize<SavedState>(context.Body.ReadString())
+                    ?? throw new InvalidDataException($"The saved {nameof(SpatialSamplingTransformer)} in '{context.Entry}' has no state.");
+        using var weights = context.OpenBinaryStream(NetworkStream);
+        var network = SsnNetworkSerializer.Load(weights, name: $"{context.Entry}/{NetworkStream}");
+        return new SpatialSamplingTransformer(env, network, state.ClassNames, new ImageNormalization(state.Mean, state.Std), state.Options);
+    }
+    #endregion
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Predictor.Dispose();
+        Network.Dispose();
+    }
+}

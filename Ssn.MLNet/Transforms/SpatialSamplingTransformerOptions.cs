@@ -1,0 +1,27 @@
+using Ssn.MLNet.Instances;
+
+namespace Ssn.MLNet.Transforms;
+
+/// <summary>How <see cref="SpatialSamplingTransformer"/> reads its input and what it outputs.</summary>
+public sealed record SpatialSamplingTransformerOptions
+{
+    /// <summary>Name of the input image column (an ML.NET image column of <c>MLImage</c>; default "Image").</summary>
+    public string ImageColumnName { get; init; } = "Image";
+
+    /// <summary>Whether to add the per-class <see cref="SegmentationOutputColumns.Score"/> column (default false: C floats per pixel).</summary>
+    public bool OutputScores { get; init; }
+
+    /// <summary>Images predicted together when consecutive rows share a size (default 4).</summary>
+    public int BatchSize { get; init; } = 4;
+
+    /// <summary>Instance extraction (paper §4 area threshold and centre cells).</summary>
+    public InstanceExtractionOptions InstanceExtraction { get; init; } = new();
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ImageColumnName)) throw new ArgumentOutOfRangeException(nameof(ImageColumnName), "The image column name is empty.");
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"{nameof(BatchSize)} must be at least 1.");
+        InstanceExtraction.Validate();
+    }
+}
