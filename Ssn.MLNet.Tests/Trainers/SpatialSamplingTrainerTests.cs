@@ -1,0 +1,134 @@
+using Microsoft.ML;
+using Ssn.MLNet.Catalog;
+using Ssn.MLNet.Data.Augmentation;
+using Ssn.MLNet.Data.Synthetic;
+using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Trainers;
+
+namespace Ssn.MLNet.Tests.Trainers;
+
+[TestClass]
+public sealed class SpatialSamplingTrainerTests
+{
+    private static string root = "";
+    private static MLContext ml = null!;
+    private static IDataView train = null!;
+
+    [ClassInitialize]
+    public static void Generate(TestContext _)
+    {
+        root = Path.Combine(Path.GetTempPath(), $"ssn-trainer-{Guid.NewGuid():N}");
+        ml = new MLContext(seed: 1);
+        train = ml.Segmentation().Data.LoadSyntheticCityscapes(root,
+            new SyntheticCityscapesOptions { Width = 64, Height = 32, TrainCount = 6, ValCount = 2, Seed = 9 });
+    }
+
+    [ClassCleanup]
+    public static void Cleanup()
+    {
+        if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+    }
+
+    private static SpatialSamplingTrainerOptions Small(int epochs) => new()
+    {
+        Epochs = epochs, BatchSize = 3, LearningRate = 5e-3, Seed = 4,
+        Network = SsnNetworkOptions.Tiny(19) with { SamplingSteps = 4, MiddleDropout = 0.1, DeepDropout = 0.1 },
+        Augmentation = new AugmentationOptions { CropWidth = 48, CropHeight = 32 },
+    };
+
+    private static float[] Weights(Ssn.MLNet.Transforms.SpatialSamplingTransformer model) =>
+        model.Network.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray()).ToArray();
+
+    /// <summary>Checkpoint after epoch 1 of 2, cancel, resume: the result equals an uninterrupted 2-epoch run.</summary>
+    [TestMethod]
+    public void CancelledRunResumesExactlyFromItsCheckpoint()
+    {
+        string dir = Path.Combine(root, $"ckpt-{Guid.NewGuid():N}");
+        using var uninterrupted = new SpatialSamplingTrainer(ml, Small(2)).Fit(train);
+
+        using var cts = new CancellationTokenSource();
+        var cancelling = Small(2);
+        cancelling.CheckpointDirectory = dir;
+        cancelling.CancellationToken = cts.Token;
+        cancelling.Progress = new SynchronousProgress(p => { if (p.Epoch == 1) cts.Cancel(); });
+        Assert.ThrowsExactly<OperationCanceledException>(() => new SpatialSamplingTrainer(ml, cancelling).Fit(train));
+        CollectionAssert.AreEqual(new[] { "checkpoint-epoch0001.ssnckpt" }, Directory.GetFiles(dir).Select(Path.GetFileName).ToArray(),
+            "exactly one complete checkpoint and no temporary file");
+
+        var resuming = Small(2);
+        resuming.ResumeFrom = Path.Combine(dir, "checkpoint-epoch0001.ssnckpt");
+        var trainer = new SpatialSamplingTrainer(ml, resuming);
+        using var resumed = trainer.Fit(train);
+        Assert.AreEqual(2, trainer.History.Count, "the history of epoch 1 comes from the checkpoint");
+        CollectionAssert.AreEqual(Weights(uninterrupted), Weights(resumed), "resumed weights differ from the uninterrupted run");
+    }
+
+    [TestMethod]
+    public void TrainingIsSemanticOnlyWhenTheDataHasNoInstances()
+    {
+        var semantic = ml.Transforms.DropColumns("InstanceIds").Fit(train).Transform(train);
+        var trainer = new SpatialSamplingTrainer(ml, Small(1));
+        using var model = trainer.Fit(semantic);
+        Assert.IsTrue(double.IsNaN(trainer.History[0].InstanceLoss));
+        Assert.IsTrue(trainer.History[0].SemanticLoss > 0);
+    }
+
+    [TestMethod]
+    [DataRow("Epochs")]
+    [DataRow("BatchSize")]
+    [DataRow("SamplingSteps")]
+    [DataRow("LearningRate")]
+    public void InvalidOptionsNameTheOption(string option)
+    {
+        var o = Small(1);
+        switch (option)
+        {
+            case "Epochs": o.Epochs = -1; break;
+            case "BatchSize": o.BatchSize = 0; break;
+            case "SamplingSteps": o.Network = o.Network with { SamplingSteps = 0 }; break;
+            case "LearningRate": o.LearningRate = double.NaN; break;
+        }
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Segmentation().Trainers.SpatialSampling(o));
+        StringAssert.Contains(e.Message, option);
+    }
+
+    [TestMethod]
+    public void WrongColumnsAreNamed()
+    {
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            new SpatialSamplingTrainer(ml, Small(1).with_label("Height")).Fit(train));
+        StringAssert.Contains(e.Message, "'Height'");
+        StringAssert.Contains(e.Message, "vector of Byte");
+        e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            new SpatialSamplingTrainer(ml, Small(1).with_label("Nope")).Fit(train));
+        StringAssert.Contains(e.Message, "'Nope'");
+    }
+
+    [TestMethod]
+    public void ResumingWithAnotherSeedIsRefused()
+    {
+        string dir = Path.Combine(root, $"ckpt-{Guid.NewGuid():N}");
+        var o = Small(1);
+        o.CheckpointDirectory = dir;
+        new SpatialSamplingTrainer(ml, o).Fit(train).Dispose();
+        var other = Small(2);
+        other.Seed = 99;
+        other.ResumeFrom = Directory.GetFiles(dir).Single();
+        var e = Assert.ThrowsExactly<ArgumentException>(() => new SpatialSamplingTrainer(ml, other).Fit(train));
+        StringAssert.Contains(e.Message, "Seed");
+    }
+
+    private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}
+
+internal static class OptionsExtensions
+{
+    public static SpatialSamplingTrainerOptions with_label(this SpatialSamplingTrainerOptions o, string label)
+    {
+        o.LabelColumnName = label;
+        return o;
+    }
+}
