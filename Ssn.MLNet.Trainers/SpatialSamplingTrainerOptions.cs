@@ -65,7 +65,11 @@ public sealed class SpatialSamplingTrainerOptions
     /// <summary>Input normalisation (default ImageNet mean/std), saved with the model.</summary>
     public ImageNormalization Normalization { get; set; } = ImageNormalization.ImageNet;
 
-    /// <summary>Seed of weight initialisation, shuffling, augmentation and dropout (default 1).</summary>
+    /// <summary>
+    /// Seed of weight initialisation, shuffling, augmentation and dropout (default 1). Runs with the same seed, data and
+    /// thread count give identical weights, as long as nothing else in the process draws from libtorch's process-wide
+    /// random generator while training runs (TorchSharp's dropout and initialisers use it).
+    /// </summary>
     public int Seed { get; set; } = 1;
 
     /// <summary>TorchSharp device, e.g. "cpu" or "cuda:0" (default "cpu").</summary>

@@ -37,7 +37,7 @@ public sealed class PipelineEndToEndTests
             Network = SsnNetworkOptions.Tiny(19) with { SamplingSteps = 10 },
             Augmentation = new AugmentationOptions { MinScale = 1, MaxScale = 1.25f },
             ValidationSet = val,
-            Progress = new Progress<TrainingProgress>(p => { lock (progress) progress.Add(p); }),
+            Progress = new CollectingProgress(),
         };
         model = ml.Segmentation().Trainers.SpatialSampling(options).Fit(train);
     }
@@ -52,7 +52,7 @@ public sealed class PipelineEndToEndTests
     [TestMethod]
     public void TrainingLowersTheLossAndReportsEveryEpoch()
     {
-        var history = ((IReadOnlyList<TrainingProgress>)progress).OrderBy(p => p.Epoch).ToList();
+        var history = progress.OrderBy(p => p.Epoch).ToList();
         Assert.AreEqual(12, history.Count);
         Assert.IsTrue(history[^1].Loss < 0.7 * history[0].Loss, $"loss {history[0].Loss:F3} → {history[^1].Loss:F3}");
         Assert.IsTrue(history.All(p => !double.IsNaN(p.InstanceLoss) && !double.IsNaN(p.ValidationMeanIoU)));
@@ -111,6 +111,12 @@ public sealed class PipelineEndToEndTests
     {
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => model.GetOutputSchema(ml.Data.LoadFromEnumerable(new[] { new { Text = "x" } }).Schema));
         StringAssert.Contains(e.Message, "'Image'");
+    }
+
+    /// <summary>Synchronous (unlike <see cref="Progress{T}"/>, which posts reports to the thread pool).</summary>
+    private sealed class CollectingProgress : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) { lock (progress) progress.Add(value); }
     }
 
     public sealed class ImageRow

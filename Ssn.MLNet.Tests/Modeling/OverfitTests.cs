@@ -6,6 +6,7 @@ namespace Ssn.MLNet.Tests.Modeling;
 
 /// <summary>The tiny network must be able to memorise two small images: a check that all parts learn together.</summary>
 [TestClass]
+[DoNotParallelize] // seeded initialisation needs libtorch's process-wide generator to itself
 public sealed class OverfitTests
 {
     private const int Size = 64, Classes = 4;

@@ -7,7 +7,9 @@ using Ssn.MLNet.Trainers;
 
 namespace Ssn.MLNet.Tests.Trainers;
 
+// Exact reproducibility needs libtorch's process-wide random generator to itself: run these tests alone.
 [TestClass]
+[DoNotParallelize]
 public sealed class SpatialSamplingTrainerTests
 {
     private static string root = "";
