@@ -74,6 +74,10 @@ public sealed class PipelineEndToEndTests
         Console.WriteLine($"AP {instances.AP:F3}, AP50 {instances.AP50:F3} over {instances.ImageCount} images");
         Assert.AreEqual(6, instances.ImageCount);
         Assert.IsFalse(double.IsNaN(instances.AP), "AP must be computed (the val split has instances)");
+
+        var boxes = ml.Segmentation().EvaluateBoxes(scored);
+        Console.WriteLine($"box mAP50 {boxes.MAP50:F3}, mAP50:95 {boxes.MAP50_95:F3} (ML.NET object-detection protocol)");
+        Assert.IsTrue(boxes.MAP50 is >= 0 and <= 1);
     }
 
     [TestMethod]
