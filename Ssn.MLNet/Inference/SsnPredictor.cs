@@ -2,7 +2,6 @@ using Ssn.MLNet.Instances;
 using Ssn.MLNet.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
-using static TorchSharp.torch.nn.functional;
 
 namespace Ssn.MLNet.Inference;
 
@@ -57,22 +56,24 @@ public sealed class SsnPredictor : IDisposable
             using var _ = inference_mode();
             var x = images.device == network.parameters().First().device ? images : images.to(network.parameters().First().device);
             using var output = network.forward(x);
-            var grid = network.UpsamplingGrid(output);
-            var logits = SpatialSamplingNetwork.UpsampleLogits(output, grid);
-            var probabilities = softmax(logits, 1);
-            var (confidence, labels) = probabilities.max(1);
-            var scores = includeScores ? probabilities.cpu().data<float>().ToArray() : null;
-            int c = (int)logits.shape[1];
-            var centres = output.Centres is null ? null : SpatialSamplingNetwork.UpsampleCentres(output, grid, GridSampleMode.Nearest).cpu();
-            int b = (int)images.shape[0], h = (int)output.Height, w = (int)output.Width, n = h * w;
-            var labelBytes = labels.to(ScalarType.Byte).cpu().data<byte>().ToArray();
-            var conf = confidence.cpu().data<float>().ToArray();
-            var cxy = centres?.data<float>().ToArray();
+            var logits = output.Logits.cpu().contiguous();
+            var guidance = output.Guidance.cpu().contiguous();
+            var centres = output.Centres?.cpu().contiguous();
+            int b = (int)images.shape[0], c = (int)logits.shape[1], lh = (int)logits.shape[2], lw = (int)logits.shape[3];
+            var logitData = logits.data<float>().ToArray();
+            var guidanceData = guidance.data<float>().ToArray();
+            var centreData = centres?.data<float>().ToArray();
+            int plane = lh * lw;
             var result = new (byte[], float[], float[]?, float[]?, int, int, float[]?)[b];
             for (int i = 0; i < b; i++)
-                result[i] = (labelBytes.AsSpan(i * n, n).ToArray(), conf.AsSpan(i * n, n).ToArray(),
-                    cxy?.AsSpan(2 * i * n, n).ToArray(), cxy?.AsSpan(2 * i * n + n, n).ToArray(), w, h,
-                    scores?.AsSpan(i * c * n, c * n).ToArray());
+            {
+                var (labels, confidence, cx, cy, scores) = GuidedClassMap.Compute(
+                    logitData.AsSpan(i * c * plane, c * plane), guidanceData.AsSpan(i * 2 * plane, 2 * plane),
+                    centreData is null ? default : centreData.AsSpan(i * 2 * plane, 2 * plane),
+                    c, lh, lw, (int)output.PaddedHeight, (int)output.PaddedWidth, (int)output.Height, (int)output.Width,
+                    network.Upsampler.OffsetScale, includeScores);
+                result[i] = (labels, confidence, cx, cy, (int)output.Width, (int)output.Height, scores);
+            }
             return result;
         }
     }
