@@ -72,7 +72,7 @@ internal sealed class OnnxGraph
     public static OnnxAttribute Attr(string name, object value) => new(name, value);
 
     /// <summary>The model: IR version for the opset (8 up to opset 17, 9 for 18–20), producer Ssn.MLNet.</summary>
-    public byte[] ToModel(string producerVersion, string docString)
+    public byte[] ToModel(string producerVersion, string docString, IReadOnlyDictionary<string, string> metadata)
     {
         // ModelProto: ir_version = 1, producer_name = 2, producer_version = 3, doc_string = 6, graph = 7, opset_import = 8.
         // GraphProto: node = 1, name = 2, initializer = 5, input = 11, output = 12. OperatorSetIdProto: domain = 1, version = 2.
@@ -90,6 +90,8 @@ internal sealed class OnnxGraph
              foreach (var o in outputs) g.Message(12, o.Write);
          })
          .Message(8, o => o.String(1, "").Int(2, Opset));
+        // metadata_props = 14: StringStringEntryProto key = 1, value = 2.
+        foreach (var (key, value) in metadata) w.Message(14, e => e.String(1, key).String(2, value));
         return w.ToArray();
     }
 }

@@ -50,6 +50,15 @@ public static class SsnOnnxNames
     /// <summary>Output (full resolution): softmax probability of the predicted class <c>[N, H, W]</c>.</summary>
     public const string Confidence = "confidence";
 
+    /// <summary>Model metadata key: number of classes.</summary>
+    public const string ClassesKey = "ssn.num_classes";
+
+    /// <summary>Model metadata key: iGUM guidance offset unit, in low-resolution pixels (needed to rebuild iGUM's grid).</summary>
+    public const string GuidanceOffsetScaleKey = "ssn.guidance_offset_scale";
+
+    /// <summary>Model metadata key: unrolled sampling steps t.</summary>
+    public const string SamplingStepsKey = "ssn.sampling_steps";
+
     /// <summary>Output (full resolution): instance centres upsampled by iGUM, nearest <c>[N, 2, H, W]</c>.</summary>
     public const string FullCentres = "full_centres";
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.Modeling;
 using TorchSharp;
@@ -94,7 +95,13 @@ public static class SsnOnnxExporter
         }
         string doc = $"Spatial Sampling Network (Mazzini & Schettini), BatchNorm folded; {o.NumClasses} classes, t = {steps}; " +
                      "input normalised RGB [N,3,H,W], H and W multiples of 8.";
-        return g.ToModel(typeof(SsnOnnxExporter).Assembly.GetName().Version?.ToString() ?? "0", doc);
+        var metadata = new Dictionary<string, string>
+        {
+            [SsnOnnxNames.ClassesKey] = o.NumClasses.ToString(CultureInfo.InvariantCulture),
+            [SsnOnnxNames.GuidanceOffsetScaleKey] = net.Upsampler.OffsetScale.ToString("R", CultureInfo.InvariantCulture),
+            [SsnOnnxNames.SamplingStepsKey] = steps.ToString(CultureInfo.InvariantCulture),
+        };
+        return g.ToModel(typeof(SsnOnnxExporter).Assembly.GetName().Version?.ToString() ?? "0", doc, metadata);
     }
 
     /// <summary>Scalar int64 dim <paramref name="axis"/> of a Shape output.</summary>
