@@ -18,9 +18,9 @@ namespace Ssn.MLNet.Inference;
 /// logits agree to ~1e-6 relative, so a label can differ only where the two best classes are that close.
 /// Rows run in parallel.
 /// </remarks>
-internal static class GuidedClassMap
+public static class GuidedClassMap
 {
-    /// <summary>Dense maps of one image.</summary>
+    /// <summary>The dense maps of one image from the network's stride-8 outputs (any backend's).</summary>
     /// <param name="logits">Stride-8 logits <c>[C, h, w]</c>.</param>
     /// <param name="guidance">iGUM guidance offsets <c>[2, h, w]</c> (tanh applied).</param>
     /// <param name="centres">Instance centres <c>[2, h, w]</c>, or empty.</param>
@@ -33,7 +33,7 @@ internal static class GuidedClassMap
     /// <param name="width">Output width.</param>
     /// <param name="offsetScale">iGUM offset unit in low-resolution pixels.</param>
     /// <param name="includeScores">Also return the per-class probabilities <c>[C, H, W]</c>.</param>
-    public static (byte[] Labels, float[] Confidence, float[]? Cx, float[]? Cy, float[]? Scores) Compute(
+    public static DenseMaps Compute(
         ReadOnlySpan<float> logits, ReadOnlySpan<float> guidance, ReadOnlySpan<float> centres,
         int classes, int lowHeight, int lowWidth, int paddedHeight, int paddedWidth, int height, int width,
         double offsetScale, bool includeScores)
@@ -132,7 +132,7 @@ internal static class GuidedClassMap
                     for (int k = 0; k < classes; k++) scores[(long)k * n + i] = probabilities[k] / total;
             }
         });
-        return (labels, confidence, cx, cy, scores);
+        return new DenseMaps(labels, confidence, cx, cy, scores);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -144,3 +144,11 @@ internal static class GuidedClassMap
         return m.ToScalar();
     }
 }
+
+/// <summary>Full-resolution maps of one image, row-major.</summary>
+/// <param name="Labels">Predicted train id per pixel.</param>
+/// <param name="Confidence">Softmax probability of the predicted class.</param>
+/// <param name="CentreX">Instance centre x (normalised) per pixel, nearest-sampled; null when no centres were given.</param>
+/// <param name="CentreY">Instance centre y (normalised) per pixel; null when no centres were given.</param>
+/// <param name="Scores">Per-class probabilities <c>[C, H, W]</c> when requested, else null.</param>
+public sealed record DenseMaps(byte[] Labels, float[] Confidence, float[]? CentreX, float[]? CentreY, float[]? Scores);

@@ -2,6 +2,7 @@ using Ssn.MLNet.Instances;
 using Ssn.MLNet.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
 
 namespace Ssn.MLNet.Inference;
 
@@ -17,11 +18,23 @@ public sealed class SsnPredictor : IDisposable
 
     /// <summary>Creates a predictor from a trained network (left unchanged: a folded copy is made).</summary>
     public SsnPredictor(SpatialSamplingNetwork trained, InstanceExtractionOptions? extraction = null)
+        : this(trained, extraction, InferencePrecision.Float32)
     {
-        network = trained.ToInferenceNetwork();
+    }
+
+    /// <summary>Creates a predictor whose encoder runs in <paramref name="precision"/>.</summary>
+    public SsnPredictor(SpatialSamplingNetwork trained, InstanceExtractionOptions? extraction, InferencePrecision precision)
+    {
         Extraction = extraction ?? new InstanceExtractionOptions();
         Extraction.Validate();
+        if (!Enum.IsDefined(precision)) throw new ArgumentOutOfRangeException(nameof(precision), precision, "Unknown precision.");
+        Precision = precision;
+        network = trained.ToInferenceNetwork();
+        if (precision == InferencePrecision.BFloat16) network.Encoder.to(ScalarType.BFloat16);
     }
+
+    /// <summary>Arithmetic of the encoder.</summary>
+    public InferencePrecision Precision { get; }
 
     /// <summary>The folded inference network.</summary>
     public SpatialSamplingNetwork Network => network;
@@ -55,7 +68,7 @@ public sealed class SsnPredictor : IDisposable
             using var scope = NewDisposeScope();
             using var _ = inference_mode();
             var x = images.device == network.parameters().First().device ? images : images.to(network.parameters().First().device);
-            using var output = network.forward(x);
+            using var output = Precision == InferencePrecision.Float32 ? network.forward(x) : MixedForward(x);
             var logits = output.Logits.cpu().contiguous();
             var guidance = output.Guidance.cpu().contiguous();
             var centres = output.Centres?.cpu().contiguous();
@@ -67,15 +80,35 @@ public sealed class SsnPredictor : IDisposable
             var result = new (byte[], float[], float[]?, float[]?, int, int, float[]?)[b];
             for (int i = 0; i < b; i++)
             {
-                var (labels, confidence, cx, cy, scores) = GuidedClassMap.Compute(
+                var maps = GuidedClassMap.Compute(
                     logitData.AsSpan(i * c * plane, c * plane), guidanceData.AsSpan(i * 2 * plane, 2 * plane),
                     centreData is null ? default : centreData.AsSpan(i * 2 * plane, 2 * plane),
                     c, lh, lw, (int)output.PaddedHeight, (int)output.PaddedWidth, (int)output.Height, (int)output.Width,
                     network.Upsampler.OffsetScale, includeScores);
-                result[i] = (labels, confidence, cx, cy, (int)output.Width, (int)output.Height, scores);
+                result[i] = (maps.Labels, maps.Confidence, maps.CentreX, maps.CentreY, (int)output.Width, (int)output.Height, maps.Scores);
             }
             return result;
         }
+    }
+
+    /// <summary>As <see cref="SpatialSamplingNetwork.forward"/> with the encoder in bfloat16 and everything after it in fp32.</summary>
+    private SsnOutput MixedForward(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        long h = images.shape[2], w = images.shape[3], stride = SsnNetworkOptions.OutputStride;
+        long ph = (h + stride - 1) / stride * stride, pw = (w + stride - 1) / stride * stride;
+        var x = ph == h && pw == w ? images : pad(images, new[] { 0L, pw - w, 0L, ph - h });
+        var features = network.Encoder.call(x.to(ScalarType.BFloat16)).to(ScalarType.Float32);
+        var logits = network.ClassHead.call(features);
+        var guidance = tanh(network.GuidanceHead.call(features));
+        var instanceGuidance = tanh(network.InstanceGuidanceHead.call(features));
+        var centres = network.ComputeInstances ? network.InstanceModule.forward(instanceGuidance) : null;
+        var output = new SsnOutput(logits, guidance, instanceGuidance, centres, h, w, ph, pw);
+        logits.MoveToOuterDisposeScope();
+        guidance.MoveToOuterDisposeScope();
+        instanceGuidance.MoveToOuterDisposeScope();
+        centres?.MoveToOuterDisposeScope();
+        return output;
     }
 
     /// <inheritdoc />

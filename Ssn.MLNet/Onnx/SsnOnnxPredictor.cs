@@ -80,15 +80,20 @@ public sealed class SsnOnnxPredictor : IDisposable
         var results = new SsnPrediction[batch];
         Parallel.For(0, batch, i =>
         {
-            var (labels, confidence, cx, cy, scores) = maps[i];
-            var instances = InstanceExtractor.Extract(cx!, cy!, labels, confidence, width, height, Extraction);
-            results[i] = new SsnPrediction(width, height, labels, confidence, instances, scores);
+            var m = maps[i];
+            var instances = InstanceExtractor.Extract(m.CentreX!, m.CentreY!, m.Labels, m.Confidence, width, height, Extraction);
+            results[i] = new SsnPrediction(width, height, m.Labels, m.Confidence, instances, m.Scores);
         });
         return results;
     }
 
-    /// <summary>Dense maps per image (labels, confidence, centres, scores), before instance extraction.</summary>
-    internal (byte[] Labels, float[] Confidence, float[]? Cx, float[]? Cy, float[]? Scores)[] PredictMaps(
+    /// <summary>Dense maps per image (labels, confidence, centres, scores), before instance extraction; arguments as <see cref="Predict"/>.</summary>
+    /// <param name="images">The images.</param>
+    /// <param name="batch">Number of images.</param>
+    /// <param name="height">Image height.</param>
+    /// <param name="width">Image width.</param>
+    /// <param name="includeScores">Also return the per-class probability maps.</param>
+    public DenseMaps[] PredictMaps(
         ReadOnlySpan<float> images, int batch, int height, int width, bool includeScores)
     {
         if (batch <= 0 || height <= 0 || width <= 0) throw new ArgumentOutOfRangeException(nameof(batch), "Batch, height and width must be positive.");
@@ -113,7 +118,7 @@ public sealed class SsnOnnxPredictor : IDisposable
         var guidance = outputs[1].GetTensorDataAsSpan<float>();
         var centres = outputs[2].GetTensorDataAsSpan<float>();
         int lh = ph / stride, lw = pw / stride, plane = lh * lw, c = NumClasses;
-        var result = new (byte[], float[], float[]?, float[]?, float[]?)[batch];
+        var result = new DenseMaps[batch];
         for (int i = 0; i < batch; i++)
             result[i] = GuidedClassMap.Compute(logits.Slice(i * c * plane, c * plane), guidance.Slice(i * 2 * plane, 2 * plane),
                 centres.Slice(i * 2 * plane, 2 * plane), c, lh, lw, ph, pw, height, width, GuidanceOffsetScale, includeScores);
