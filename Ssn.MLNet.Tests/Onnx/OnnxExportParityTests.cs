@@ -43,12 +43,13 @@ public sealed class OnnxExportParityTests
     }
 
     [TestMethod]
-    [DataRow(17)]
-    [DataRow(20)]
-    public void OnnxRuntimeMatchesTorchSharp(int opset)
+    [DataRow(17, 0.5f)]
+    [DataRow(20, 0.5f)]
+    [DataRow(17, 3f)] // PReLU slopes above 1: the exporter's other PReLU form
+    public void OnnxRuntimeMatchesTorchSharp(int opset, float slopeScale)
     {
         using var scope = NewDisposeScope();
-        using var trained = TestNetworks.Tiny();
+        using var trained = TestNetworks.Tiny(slopeScale: slopeScale);
         using var network = trained.ToInferenceNetwork();
         const int h = 48, w = 64;
         var image = TestNetworks.Image(h, w);

@@ -7,7 +7,7 @@ namespace Ssn.MLNet.Tests.Onnx;
 /// <summary>Tiny networks that look trained: non-zero guidance heads, non-trivial BatchNorm statistics and PReLU slopes.</summary>
 internal static class TestNetworks
 {
-    public static SpatialSamplingNetwork Tiny(int numClasses = 5, int seed = 3, int steps = 10)
+    public static SpatialSamplingNetwork Tiny(int numClasses = 5, int seed = 3, int steps = 10, float slopeScale = 0.5f)
     {
         manual_seed(seed);
         var network = new SpatialSamplingNetwork(SsnNetworkOptions.Tiny(numClasses) with { SamplingSteps = steps });
@@ -22,7 +22,7 @@ internal static class TestNetworks
                     bn.weight!.copy_(rand_like(bn.weight) + 0.5);
                     bn.bias!.copy_(randn_like(bn.bias) * 0.1);
                 }
-                else if (m is PReLU p) p.weight!.copy_(rand_like(p.weight) * 0.5);
+                else if (m is PReLU p) p.weight!.copy_(rand_like(p.weight) * slopeScale);
             }
             foreach (var head in new[] { network.GuidanceHead, network.InstanceGuidanceHead })
             {

@@ -37,6 +37,23 @@ internal sealed class OnnxGraph
 
     public void Output(string name, OnnxDataType type, params object[] dims) => outputs.Add(new OnnxValueInfo(name, type, dims));
 
+    /// <summary>Declares an intermediate tensor as an extra output of unknown shape (for calibration).</summary>
+    public void OutputUnknownShape(string name) => outputs.Add(new OnnxValueInfo(name, OnnxDataType.Float, null));
+
+    public string Tensor(string name, OnnxDataType type, long[] dims, byte[] raw)
+    {
+        var unique = Fresh(name);
+        initializers.Add(new OnnxTensor(unique, type, dims, raw));
+        return unique;
+    }
+
+    public string Int32s(string name, long[] dims, ReadOnlySpan<int> values)
+    {
+        var unique = Fresh(name);
+        initializers.Add(OnnxTensor.FromInt32s(unique, dims, values));
+        return unique;
+    }
+
     public string Constant(string name, long[] dims, ReadOnlySpan<float> values)
     {
         var unique = Fresh(name);

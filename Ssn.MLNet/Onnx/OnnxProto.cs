@@ -140,6 +140,13 @@ internal sealed record OnnxTensor(string Name, OnnxDataType Type, long[] Dims, b
         return new OnnxTensor(name, OnnxDataType.Float, dims, raw);
     }
 
+    public static OnnxTensor FromInt32s(string name, long[] dims, ReadOnlySpan<int> values)
+    {
+        var raw = new byte[values.Length * 4];
+        for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteInt32LittleEndian(raw.AsSpan(4 * i), values[i]);
+        return new OnnxTensor(name, OnnxDataType.Int32, dims, raw);
+    }
+
     public static OnnxTensor FromInt64s(string name, long[] dims, ReadOnlySpan<long> values)
     {
         var raw = new byte[values.Length * 8];
@@ -149,7 +156,7 @@ internal sealed record OnnxTensor(string Name, OnnxDataType Type, long[] Dims, b
 }
 
 /// <summary>A graph input or output: name, element type, and dims (a number, or a symbolic name).</summary>
-internal sealed record OnnxValueInfo(string Name, OnnxDataType Type, IReadOnlyList<object> Dims)
+internal sealed record OnnxValueInfo(string Name, OnnxDataType Type, IReadOnlyList<object>? Dims)
 {
     // ValueInfoProto: name = 1, type = 2. TypeProto: tensor_type = 1. TypeProto.Tensor: elem_type = 1, shape = 2.
     // TensorShapeProto: dim = 1. Dimension: dim_value = 1, dim_param = 2.
@@ -157,6 +164,7 @@ internal sealed record OnnxValueInfo(string Name, OnnxDataType Type, IReadOnlyLi
         w.String(1, Name).Message(2, t => t.Message(1, tt =>
         {
             tt.Int(1, (int)Type);
+            if (Dims is null) return; // unknown shape
             tt.Message(2, shape =>
             {
                 foreach (var d in Dims)

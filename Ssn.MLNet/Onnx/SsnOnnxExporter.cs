@@ -23,9 +23,72 @@ public static class SsnOnnxExporter
         ArgumentNullException.ThrowIfNull(network);
         options ??= new SsnOnnxExportOptions();
         options.Validate();
-        if (network.IsBatchNormFolded) return Build(network, options);
+        if (network.IsBatchNormFolded) return Build(network, options, null);
         using var folded = network.ToInferenceNetwork();
-        return Build(folded, options);
+        return Build(folded, options, null);
+    }
+
+    /// <summary>
+    /// Exports <paramref name="network"/> with its encoder's convolutions quantised to int8 as QuantizeLinear/
+    /// DequantizeLinear pairs (QDQ; ONNX Runtime fuses them into integer convolutions, VNNI where available):
+    /// weights symmetric per output channel, activations asymmetric uint8 with ranges calibrated (min/max) by running
+    /// the fp32 model in ONNX Runtime on <paramref name="calibrationImages"/>. The heads, the instance module and iGUM
+    /// stay fp32.
+    /// </summary>
+    /// <param name="network">The trained network.</param>
+    /// <param name="calibrationImages">Normalised CHW images of <paramref name="height"/>×<paramref name="width"/> (training images).</param>
+    /// <param name="height">Calibration image height (a multiple of 8).</param>
+    /// <param name="width">Calibration image width (a multiple of 8).</param>
+    /// <param name="options">Export options.</param>
+    public static byte[] ExportInt8(SpatialSamplingNetwork network, IReadOnlyList<float[]> calibrationImages, int height, int width, SsnOnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(calibrationImages);
+        options ??= new SsnOnnxExportOptions();
+        options.Validate();
+        if (calibrationImages.Count == 0) throw new ArgumentException("At least one calibration image is needed.", nameof(calibrationImages));
+        if (height % SsnNetworkOptions.OutputStride != 0 || width % SsnNetworkOptions.OutputStride != 0)
+            throw new ArgumentException($"Calibration images must have sizes that are multiples of {SsnNetworkOptions.OutputStride}; got {height}×{width}.", nameof(height));
+        SpatialSamplingNetwork? copy = network.IsBatchNormFolded ? null : network.ToInferenceNetwork();
+        try
+        {
+            var net = copy ?? network;
+            var calibration = new Quantisation();
+            var model = Build(net, options with { FullResolutionOutputs = false }, calibration);
+            var ranges = new Dictionary<string, (float Min, float Max)>();
+            using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(model))
+            {
+                var names = calibration.Observed.ToArray();
+                foreach (var image in calibrationImages)
+                {
+                    if (image.Length != 3 * height * width)
+                        throw new ArgumentException($"A calibration image holds {image.Length} floats; expected 3×{height}×{width}.", nameof(calibrationImages));
+                    using var input = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(image, new long[] { 1, 3, height, width });
+                    using var run = new Microsoft.ML.OnnxRuntime.RunOptions();
+                    using var outputs = session.Run(run, new[] { SsnOnnxNames.Image }, new[] { input }, names);
+                    for (int i = 0; i < names.Length; i++)
+                    {
+                        var values = outputs[i].GetTensorDataAsSpan<float>();
+                        float min = float.MaxValue, max = float.MinValue;
+                        foreach (var v in values) { if (v < min) min = v; if (v > max) max = v; }
+                        ranges[names[i]] = ranges.TryGetValue(names[i], out var r) ? (Math.Min(r.Min, min), Math.Max(r.Max, max)) : (min, max);
+                    }
+                }
+            }
+            return Build(net, options, new Quantisation { Ranges = ranges });
+        }
+        finally
+        {
+            copy?.Dispose();
+        }
+    }
+
+    /// <summary>Calibration (records the encoder convolutions' inputs and outputs) or quantisation (uses their ranges).</summary>
+    private sealed class Quantisation
+    {
+        public List<string> Observed { get; } = new();
+
+        public Dictionary<string, (float Min, float Max)>? Ranges { get; init; }
     }
 
     /// <summary>Exports <paramref name="network"/> to the file <paramref name="path"/> (written via a temporary file and a rename).</summary>
@@ -35,7 +98,7 @@ public static class SsnOnnxExporter
         AtomicFile.WriteAllBytes(path, bytes);
     }
 
-    private static byte[] Build(SpatialSamplingNetwork net, SsnOnnxExportOptions options)
+    private static byte[] Build(SpatialSamplingNetwork net, SsnOnnxExportOptions options, Quantisation? quantisation)
     {
         var o = net.Options;
         var g = new OnnxGraph("SpatialSamplingNetwork", options.Opset);
@@ -45,8 +108,8 @@ public static class SsnOnnxExporter
         {
             x = m switch
             {
-                DownsamplerBlock d => Downsampler(g, d, x),
-                LightweightNonBottleneck1D l => NonBottleneck(g, l, x),
+                DownsamplerBlock d => Downsampler(g, d, x, quantisation),
+                LightweightNonBottleneck1D l => NonBottleneck(g, l, x, quantisation),
                 _ => throw new NotSupportedException($"Encoder block {block} ({m.GetType().Name}) has no ONNX export."),
             };
             block++;
@@ -69,6 +132,8 @@ public static class SsnOnnxExporter
             centres = g.Node("GridSample", new[] { centres, grid }, i == steps - 1 ? SsnOnnxNames.Centres : null,
                 Attr("mode", linear), Attr("padding_mode", "border"), Attr("align_corners", 0L));
 
+        if (quantisation is { Ranges: null })
+            foreach (var name in quantisation.Observed) g.OutputUnknownShape(name);
         g.Output(SsnOnnxNames.Logits, OnnxDataType.Float, "N", (long)o.NumClasses, "h", "w");
         g.Output(SsnOnnxNames.Guidance, OnnxDataType.Float, "N", 2L, "h", "w");
         g.Output(SsnOnnxNames.InstanceGuidance, OnnxDataType.Float, "N", 2L, "h", "w");
@@ -131,10 +196,10 @@ public static class SsnOnnxExporter
         return g.Node("Div", new[] { g.Scalar((float)(2 * scale)), hw });
     }
 
-    private static string Downsampler(OnnxGraph g, DownsamplerBlock d, string x)
+    private static string Downsampler(OnnxGraph g, DownsamplerBlock d, string x, Quantisation? q)
     {
         var parts = Children(d);
-        var conv = Conv(g, (Conv2d)parts["conv"], x, 2, 1, 1, 1, 1);
+        var conv = Conv(g, (Conv2d)parts["conv"], x, 2, 1, 1, 1, 1, null, q);
         var pooled = g.Node("MaxPool", new[] { x }, null, Attr("kernel_shape", new long[] { 2, 2 }), Attr("strides", new long[] { 2, 2 }));
         if (d.IsFolded)
         {
@@ -146,15 +211,15 @@ public static class SsnOnnxExporter
         return PRelu(g, (PReLU)parts["act"], y);
     }
 
-    private static string NonBottleneck(OnnxGraph g, LightweightNonBottleneck1D l, string x)
+    private static string NonBottleneck(OnnxGraph g, LightweightNonBottleneck1D l, string x, Quantisation? q)
     {
         var p = Children(l);
         long d = l.Dilation;
-        var y = PRelu(g, (PReLU)p["act1"], Conv(g, (Conv2d)p["conv1x1In"], x, 1, 0, 0, 1, 1));
-        y = PRelu(g, (PReLU)p["act2"], Conv(g, (Conv2d)p["conv3x1"], y, 1, d, 0, d, 1));
-        y = Conv(g, (Conv2d)p["conv1x3"], y, 1, 0, d, 1, d);
+        var y = PRelu(g, (PReLU)p["act1"], Conv(g, (Conv2d)p["conv1x1In"], x, 1, 0, 0, 1, 1, null, q));
+        y = PRelu(g, (PReLU)p["act2"], Conv(g, (Conv2d)p["conv3x1"], y, 1, d, 0, d, 1, null, q));
+        y = Conv(g, (Conv2d)p["conv1x3"], y, 1, 0, d, 1, d, null, q);
         if (((Conv2d)p["conv1x3"]).bias is null) y = BatchNorm(g, (BatchNorm2d)p["bn1"], y);
-        y = Conv(g, (Conv2d)p["conv1x1Out"], PRelu(g, (PReLU)p["act3"], y), 1, 0, 0, 1, 1);
+        y = Conv(g, (Conv2d)p["conv1x1Out"], PRelu(g, (PReLU)p["act3"], y), 1, 0, 0, 1, 1, null, q);
         if (((Conv2d)p["conv1x1Out"]).bias is null) y = BatchNorm(g, (BatchNorm2d)p["bn2"], y);
         return PRelu(g, (PReLU)p["actOut"], g.Node("Add", new[] { y, x }));
     }
@@ -167,21 +232,106 @@ public static class SsnOnnxExporter
         return c.data<float>().ToArray();
     }
 
-    private static string Conv(OnnxGraph g, Conv2d conv, string x, long stride, long padH, long padW, long dilH, long dilW, string? output = null)
+    private static string Conv(OnnxGraph g, Conv2d conv, string x, long stride, long padH, long padW, long dilH, long dilW,
+        string? output = null, Quantisation? q = null)
     {
         var weight = conv.weight!;
-        var w = g.Constant("weight", weight.shape, Values(weight));
-        var inputs = conv.bias is null ? new[] { x, w } : new[] { x, w, g.Constant("bias", conv.bias.shape, Values(conv.bias)) };
-        return g.Node("Conv", inputs, output,
+        var attributes = new[]
+        {
             Attr("kernel_shape", new[] { weight.shape[2], weight.shape[3] }),
             Attr("strides", new[] { stride, stride }),
             Attr("pads", new[] { padH, padW, padH, padW }),
-            Attr("dilations", new[] { dilH, dilW }));
+            Attr("dilations", new[] { dilH, dilW }),
+        };
+        var values = Values(weight);
+        float[]? bias = conv.bias is null ? null : Values(conv.bias);
+        if (q?.Ranges is { } ranges && ranges.TryGetValue(x, out var inRange))
+        {
+            // Predict the output name (the next Conv's) to find its calibrated range.
+            var y = QuantisedConv(g, x, inRange, weight.shape, values, bias, attributes, out var convOut);
+            if (!ranges.TryGetValue(convOut, out var outRange))
+                throw new InvalidOperationException($"No calibration range for '{convOut}'.");
+            return QuantiseDequantise(g, y, outRange);
+        }
+        var w = g.Constant("weight", weight.shape, values);
+        var inputs = bias is null ? new[] { x, w } : new[] { x, w, g.Constant("bias", conv.bias!.shape, bias) };
+        var result = g.Node("Conv", inputs, output, attributes);
+        if (q is { Ranges: null })
+        {
+            if (!q.Observed.Contains(x)) q.Observed.Add(x);
+            q.Observed.Add(result);
+        }
+        return result;
+    }
+
+    /// <summary>uint8 scale and zero point of a range (widened to contain 0, as quantisation requires).</summary>
+    private static (float Scale, byte Zero) Affine((float Min, float Max) range)
+    {
+        float min = Math.Min(range.Min, 0), max = Math.Max(range.Max, 0);
+        float scale = Math.Max((max - min) / 255f, 1e-8f);
+        return (scale, (byte)Math.Clamp(MathF.Round(-min / scale), 0, 255));
+    }
+
+    private static string QuantiseDequantise(OnnxGraph g, string x, (float Min, float Max) range)
+    {
+        var (scale, zero) = Affine(range);
+        var s = g.Scalar(scale);
+        var z = g.Tensor("zp", OnnxDataType.UInt8, Array.Empty<long>(), new[] { zero });
+        return g.Node("DequantizeLinear", new[] { g.Node("QuantizeLinear", new[] { x, s, z }), s, z });
+    }
+
+    private static string QuantisedConv(OnnxGraph g, string x, (float Min, float Max) inRange, long[] shape, float[] weight, float[]? bias,
+        OnnxAttribute[] attributes, out string convOut)
+    {
+        var xd = QuantiseDequantise(g, x, inRange);
+        float inScale = Affine(inRange).Scale;
+        int outChannels = (int)shape[0], perChannel = weight.Length / outChannels;
+        var wq = new byte[weight.Length];
+        var ws = new float[outChannels];
+        for (int o = 0; o < outChannels; o++)
+        {
+            float amax = 0;
+            for (int k = 0; k < perChannel; k++) amax = Math.Max(amax, Math.Abs(weight[o * perChannel + k]));
+            ws[o] = Math.Max(amax / 127f, 1e-12f);
+            for (int k = 0; k < perChannel; k++)
+                wq[o * perChannel + k] = unchecked((byte)(sbyte)Math.Clamp(MathF.Round(weight[o * perChannel + k] / ws[o]), -127, 127));
+        }
+        var wScale = g.Constant("w_scale", new long[] { outChannels }, ws);
+        var wZero = g.Tensor("w_zp", OnnxDataType.Int8, new long[] { outChannels }, new byte[outChannels]);
+        var wd = g.Node("DequantizeLinear", new[] { g.Tensor("w_q", OnnxDataType.Int8, shape, wq), wScale, wZero }, null, Attr("axis", 0L));
+        var inputs = new List<string> { xd, wd };
+        if (bias is not null)
+        {
+            // int32 bias with scale = input scale × weight scale (what an integer convolution accumulates in).
+            var bs = new float[outChannels];
+            var bq = new int[outChannels];
+            for (int o = 0; o < outChannels; o++)
+            {
+                bs[o] = inScale * ws[o];
+                bq[o] = (int)Math.Clamp(Math.Round(bias[o] / bs[o]), int.MinValue, int.MaxValue);
+            }
+            inputs.Add(g.Node("DequantizeLinear", new[] { g.Int32s("b_q", new long[] { outChannels }, bq), g.Constant("b_scale", new long[] { outChannels }, bs),
+                g.Int32s("b_zp", new long[] { outChannels }, new int[outChannels]) }, null, Attr("axis", 0L)));
+        }
+        convOut = g.Node("Conv", inputs.ToArray(), null, attributes);
+        return convOut;
     }
 
     private static string Channelwise(OnnxGraph g, string name, Tensor values) => g.Constant(name, new long[] { values.shape[0], 1, 1 }, Values(values));
 
-    private static string PRelu(OnnxGraph g, PReLU act, string x) => g.Node("PRelu", new[] { x, Channelwise(g, "slope", act.weight!) });
+    /// <summary>
+    /// PReLU. ONNX Runtime's <c>PRelu</c> kernel broadcasts a per-channel slope slowly (it cost as much as all the
+    /// convolutions), so the same function is written with fast element-wise ops: <c>max(x, s·x)</c> when every slope
+    /// is ≤ 1 (then it equals PReLU exactly), else <c>max(x, 0) + s·min(x, 0)</c>.
+    /// </summary>
+    private static string PRelu(OnnxGraph g, PReLU act, string x)
+    {
+        var slopes = Values(act.weight!);
+        var s = g.Constant("slope", new long[] { slopes.Length, 1, 1 }, slopes);
+        if (slopes.All(v => v <= 1)) return g.Node("Max", new[] { x, g.Node("Mul", new[] { x, s }) });
+        var zero = g.Scalar(0);
+        return g.Node("Add", new[] { g.Node("Max", new[] { x, zero }), g.Node("Mul", new[] { g.Node("Min", new[] { x, zero }), s }) });
+    }
 
     private static string BatchNorm(OnnxGraph g, BatchNorm2d bn, string x)
     {
