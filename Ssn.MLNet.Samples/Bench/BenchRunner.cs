@@ -17,7 +17,8 @@ namespace Ssn.MLNet.Samples.Bench;
 /// <param name="Sizes">Input sizes (height, width) for the end-to-end latencies.</param>
 /// <param name="TrainingSteps">Timed training steps.</param>
 /// <param name="Threads">Intra-op threads for libtorch and ONNX Runtime (0: one per core).</param>
-public sealed record BenchSettings(int Runs, int Warmup, IReadOnlyList<(int H, int W)> Sizes, int TrainingSteps, int Threads);
+/// <param name="QualityEpochs">When positive, train this many epochs and measure each backend's mIoU (slow).</param>
+public sealed record BenchSettings(int Runs, int Warmup, IReadOnlyList<(int H, int W)> Sizes, int TrainingSteps, int Threads, int QualityEpochs = 0);
 
 /// <summary>
 /// The measurements of <c>bench</c>, all in this process so that ratios are fair: end-to-end latency per backend and
@@ -62,7 +63,12 @@ public sealed class BenchRunner
         report.Params = complexity.Parameters;
         report.GFlops512x1024 = Math.Round(complexity.GFlops, 2);
         using var folded = trained.ToInferenceNetwork();
-        using var onnx = SsnOnnxPredictor.FromNetwork(trained, extraction, new SsnOnnxSessionOptions { IntraOpThreads = settings.Threads });
+        var session = new SsnOnnxSessionOptions { IntraOpThreads = settings.Threads };
+        using var onnx = SsnOnnxPredictor.FromNetwork(trained, extraction, session);
+        log.WriteLine("calibrating the int8 model on 4 synthetic training images (512×1024)…");
+        var calibration = SyntheticImages("train", 4, StageH, StageW, seed: 21);
+        using var onnxInt8 = new SsnOnnxPredictor(SsnOnnxExporter.ExportInt8(trained, calibration, StageH, StageW,
+            new SsnOnnxExportOptions { FullResolutionOutputs = false }), extraction, session);
 
         // 1. End-to-end latency: image tensor in → class map + instances out.
         foreach (var (h, w) in settings.Sizes)
@@ -74,10 +80,13 @@ public sealed class BenchRunner
             using var image = randn(1, 3, h, w);
             var data = image.data<float>().ToArray();
             using var predictor = new SsnPredictor(trained, extraction);
+            using var bf16 = new SsnPredictor(trained, extraction, InferencePrecision.BFloat16);
             Record(report, "torchsharp-eager", size, () => Eager(trained, image), runs);
             Record(report, "torchsharp-folded-unfused", size, () => Eager(folded, image), runs);
             Record(report, "torchsharp-fp32", size, () => predictor.Predict(image), runs);
+            Record(report, "torchsharp-bf16", size, () => bf16.Predict(image), runs);
             Record(report, "onnxruntime-fp32", size, () => onnx.Predict(data, 1, h, w), runs);
+            Record(report, "onnxruntime-int8", size, () => onnxInt8.Predict(data, 1, h, w), runs);
         }
 
         // 2. Stages at 512×1024 (BN-folded TorchSharp network).
@@ -141,7 +150,23 @@ public sealed class BenchRunner
 
         // 6. Training throughput.
         Training(report);
+
+        // 7. Optional: accuracy of the reduced-precision backends.
+        if (settings.QualityEpochs > 0) report.Extra["quality"] = QualityCheck.Run(settings.QualityEpochs, threads, log);
         return report;
+    }
+
+    /// <summary>ImageNet-normalised CHW synthetic Cityscapes images.</summary>
+    internal static List<float[]> SyntheticImages(string split, int count, int height, int width, int seed)
+    {
+        var generator = new SyntheticCityscapesGenerator(new SyntheticCityscapesOptions { Width = width, Height = height, TrainCount = count, ValCount = count, Seed = seed });
+        var normalization = Transforms.ImageNormalization.ImageNet;
+        return Enumerable.Range(0, count).Select(i =>
+        {
+            var chw = new float[3 * height * width];
+            normalization.ToChw(generator.Render(split, i).Image, chw);
+            return chw;
+        }).ToList();
     }
 
     private void Record(BenchReport report, string backend, string size, Action action, int runs)
@@ -185,7 +210,9 @@ public sealed class BenchRunner
         // A Cityscapes-like scene at 512×1024 with predicted centres = the true instance centres + N(0, 1.5 px) noise,
         // i.e. what a trained instance module outputs; labels are the true ones.
         log.WriteLine("instance extraction vs clustering (synthetic 512×1024 scene, true centres + 1.5 px noise):");
-        var scene = new SyntheticCityscapesGenerator(new SyntheticCityscapesOptions { Width = StageW, Height = StageH, TrainCount = 1, ValCount = 1, Seed = 11 }).Render("val", 0);
+        // The scene with the most instance pixels among the first eight validation scenes.
+        var generator = new SyntheticCityscapesGenerator(new SyntheticCityscapesOptions { Width = StageW, Height = StageH, TrainCount = 1, ValCount = 8, Seed = 11 });
+        var scene = Enumerable.Range(0, 8).Select(i => generator.Render("val", i)).MaxBy(s => s.InstanceIds.Data.Count(id => id >= 1000))!;
         int n = StageW * StageH;
         var labels = scene.LabelIds.Data.Select(id => CityscapesLabels.LabelIdToTrainId[id]).ToArray();
         var cx = new float[n];
@@ -212,7 +239,11 @@ public sealed class BenchRunner
         InstanceExtractionResult result = null!;
         var threshold = Time("thresholding (InstanceExtractor)", () => result = InstanceExtractor.Extract(cx, cy, labels, ReadOnlySpan<float>.Empty, StageW, StageH, extraction));
         int meanShiftCount = 0, nearestCount = 0;
-        var meanShift = Time("mean-shift (bandwidth 8 px)", () => meanShiftCount = ClusteringBaselines.MeanShift(xs, ys, 8).Count, Math.Max(3, settings.Runs / 3));
+        var meanShift = Time("mean-shift (bandwidth 8 px, every pixel a seed)", () => meanShiftCount = ClusteringBaselines.MeanShift(xs, ys, 8).Count, Math.Max(3, settings.Runs / 3));
+        int binnedCount = 0;
+        var binned = Time("mean-shift (bandwidth 8 px, bin seeding)", () => binnedCount = ClusteringBaselines.MeanShift(xs, ys, 8, binSeeding: true).Count, Math.Max(3, settings.Runs / 3));
+        report.ClusteringMs["mean_shift_bin_seeding"] = binned.MedianMs;
+        report.ClusteringInstances["mean_shift_bin_seeding"] = binnedCount;
         var nearest = Time("nearest-centre grouping (Panoptic-DeepLab)", () => nearestCount = ClusteringBaselines.NearestCentre(xs, ys, StageW, StageH).Count, Math.Max(3, settings.Runs / 3));
         report.ClusteringMs["threshold_extraction"] = threshold.MedianMs;
         report.ClusteringMs["mean_shift"] = meanShift.MedianMs;

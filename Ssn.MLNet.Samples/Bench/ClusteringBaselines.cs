@@ -8,20 +8,30 @@ namespace Ssn.MLNet.Samples.Bench;
 /// </summary>
 public static class ClusteringBaselines
 {
-    /// <summary>Mean-shift on the points (<paramref name="xs"/>, <paramref name="ys"/>) in pixels; returns a cluster per point and the cluster count.</summary>
-    public static (int[] Cluster, int Count) MeanShift(float[] xs, float[] ys, float bandwidth)
+    /// <summary>
+    /// Mean-shift on the points (<paramref name="xs"/>, <paramref name="ys"/>) in pixels; returns a cluster per point
+    /// and the cluster count. Seeds: every point (scikit-learn's default), or with <paramref name="binSeeding"/> one
+    /// per occupied bandwidth-sized bin.
+    /// </summary>
+    public static (int[] Cluster, int Count) MeanShift(float[] xs, float[] ys, float bandwidth, bool binSeeding = false)
     {
         int n = xs.Length;
         if (n == 0) return (Array.Empty<int>(), 0);
         var grid = new PointGrid(xs, ys, bandwidth);
-        // Bin seeding: one seed per occupied bandwidth-sized bin, at the bin's corner (as scikit-learn's get_bin_seeds).
-        var seeds = new HashSet<(int, int)>();
-        for (int i = 0; i < n; i++) seeds.Add(((int)MathF.Round(xs[i] / bandwidth), (int)MathF.Round(ys[i] / bandwidth)));
+        var seeds = new List<(float X, float Y)>();
+        if (binSeeding)
+        {
+            var bins = new HashSet<(int, int)>();
+            for (int i = 0; i < n; i++) bins.Add(((int)MathF.Round(xs[i] / bandwidth), (int)MathF.Round(ys[i] / bandwidth)));
+            seeds.AddRange(bins.Select(b => (b.Item1 * bandwidth, b.Item2 * bandwidth)));
+        }
+        else
+            for (int i = 0; i < n; i++) seeds.Add((xs[i], ys[i]));
         var modes = new List<(float X, float Y, int Support)>();
         float b2 = bandwidth * bandwidth, stop = 1e-3f * bandwidth;
         foreach (var (sx, sy) in seeds)
         {
-            float mx = sx * bandwidth, my = sy * bandwidth;
+            float mx = sx, my = sy;
             int support = 0;
             for (int iteration = 0; iteration < 300; iteration++)
             {
