@@ -1,6 +1,7 @@
 using Ssn.MLNet.Instances;
 using Ssn.MLNet.Modeling;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
@@ -18,11 +19,37 @@ public sealed class SsnPredictor : IDisposable
 
     /// <summary>Creates a predictor from a trained network (left unchanged: a folded copy is made).</summary>
     public SsnPredictor(SpatialSamplingNetwork trained, InstanceExtractionOptions? extraction = null)
+        : this(trained, extraction, InferencePrecision.Float32)
     {
-        network = trained.ToInferenceNetwork();
+    }
+
+    /// <summary>Creates a predictor whose encoder runs in <paramref name="precision"/>.</summary>
+    public SsnPredictor(SpatialSamplingNetwork trained, InstanceExtractionOptions? extraction, InferencePrecision precision)
+    {
         Extraction = extraction ?? new InstanceExtractionOptions();
         Extraction.Validate();
+        if (!Enum.IsDefined(precision)) throw new ArgumentOutOfRangeException(nameof(precision), precision, "Unknown precision.");
+        Precision = precision;
+        network = trained.ToInferenceNetwork();
+        if (precision == InferencePrecision.BFloat16) network.Encoder.to(ScalarType.BFloat16);
+        // Channels-last (NHWC) weights and inputs: oneDNN's fastest convolution layout on CPU (measured 1.2× in fp32,
+        // and what makes bf16 pay off: 3× over fp32 NCHW on AVX512-BF16).
+        using (no_grad())
+            foreach (var (_, module) in network.named_modules())
+                if (module is Conv2d conv)
+                    conv.weight = new Parameter(ChannelsLast(conv.weight!), requires_grad: false);
     }
+
+    /// <summary>The same values with NHWC strides (libtorch's channels-last memory format), still indexed NCHW.</summary>
+    private static Tensor ChannelsLast(Tensor t)
+    {
+        using var nhwc = t.permute(0, 2, 3, 1);
+        using var dense = nhwc.contiguous();
+        return dense.permute(0, 3, 1, 2);
+    }
+
+    /// <summary>Arithmetic of the encoder.</summary>
+    public InferencePrecision Precision { get; }
 
     /// <summary>The folded inference network.</summary>
     public SpatialSamplingNetwork Network => network;
@@ -56,25 +83,48 @@ public sealed class SsnPredictor : IDisposable
             using var scope = NewDisposeScope();
             using var _ = inference_mode();
             var x = images.device == network.parameters().First().device ? images : images.to(network.parameters().First().device);
-            using var output = network.forward(x);
-            var grid = network.UpsamplingGrid(output);
-            var logits = SpatialSamplingNetwork.UpsampleLogits(output, grid);
-            var probabilities = softmax(logits, 1);
-            var (confidence, labels) = probabilities.max(1);
-            var scores = includeScores ? probabilities.cpu().data<float>().ToArray() : null;
-            int c = (int)logits.shape[1];
-            var centres = output.Centres is null ? null : SpatialSamplingNetwork.UpsampleCentres(output, grid, GridSampleMode.Nearest).cpu();
-            int b = (int)images.shape[0], h = (int)output.Height, w = (int)output.Width, n = h * w;
-            var labelBytes = labels.to(ScalarType.Byte).cpu().data<byte>().ToArray();
-            var conf = confidence.cpu().data<float>().ToArray();
-            var cxy = centres?.data<float>().ToArray();
+            x = ChannelsLast(x);
+            using var output = Precision == InferencePrecision.Float32 ? network.forward(x) : MixedForward(x);
+            var logits = output.Logits.cpu().contiguous();
+            var guidance = output.Guidance.cpu().contiguous();
+            var centres = output.Centres?.cpu().contiguous();
+            int b = (int)images.shape[0], c = (int)logits.shape[1], lh = (int)logits.shape[2], lw = (int)logits.shape[3];
+            var logitData = logits.data<float>().ToArray();
+            var guidanceData = guidance.data<float>().ToArray();
+            var centreData = centres?.data<float>().ToArray();
+            int plane = lh * lw;
             var result = new (byte[], float[], float[]?, float[]?, int, int, float[]?)[b];
             for (int i = 0; i < b; i++)
-                result[i] = (labelBytes.AsSpan(i * n, n).ToArray(), conf.AsSpan(i * n, n).ToArray(),
-                    cxy?.AsSpan(2 * i * n, n).ToArray(), cxy?.AsSpan(2 * i * n + n, n).ToArray(), w, h,
-                    scores?.AsSpan(i * c * n, c * n).ToArray());
+            {
+                var maps = GuidedClassMap.Compute(
+                    logitData.AsSpan(i * c * plane, c * plane), guidanceData.AsSpan(i * 2 * plane, 2 * plane),
+                    centreData is null ? default : centreData.AsSpan(i * 2 * plane, 2 * plane),
+                    c, lh, lw, (int)output.PaddedHeight, (int)output.PaddedWidth, (int)output.Height, (int)output.Width,
+                    network.Upsampler.OffsetScale, includeScores);
+                result[i] = (maps.Labels, maps.Confidence, maps.CentreX, maps.CentreY, (int)output.Width, (int)output.Height, maps.Scores);
+            }
             return result;
         }
+    }
+
+    /// <summary>As <see cref="SpatialSamplingNetwork.forward"/> with the encoder in bfloat16 and everything after it in fp32.</summary>
+    private SsnOutput MixedForward(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        long h = images.shape[2], w = images.shape[3], stride = SsnNetworkOptions.OutputStride;
+        long ph = (h + stride - 1) / stride * stride, pw = (w + stride - 1) / stride * stride;
+        var x = ph == h && pw == w ? images : pad(images, new[] { 0L, pw - w, 0L, ph - h });
+        var features = network.Encoder.call(x.to(ScalarType.BFloat16)).to(ScalarType.Float32);
+        var logits = network.ClassHead.call(features);
+        var guidance = tanh(network.GuidanceHead.call(features));
+        var instanceGuidance = tanh(network.InstanceGuidanceHead.call(features));
+        var centres = network.ComputeInstances ? network.InstanceModule.forward(instanceGuidance) : null;
+        var output = new SsnOutput(logits, guidance, instanceGuidance, centres, h, w, ph, pw);
+        logits.MoveToOuterDisposeScope();
+        guidance.MoveToOuterDisposeScope();
+        instanceGuidance.MoveToOuterDisposeScope();
+        centres?.MoveToOuterDisposeScope();
+        return output;
     }
 
     /// <inheritdoc />

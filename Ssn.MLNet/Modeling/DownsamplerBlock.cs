@@ -14,7 +14,7 @@ public sealed class DownsamplerBlock : nn.Module<Tensor, Tensor>
     private readonly MaxPool2d pool;
     private readonly BatchNorm2d bn;
     private readonly PReLU act;
-    private Tensor? poolScale, poolShift; // buffers set by FoldBatchNorm: the BN of the pooled channels stays an affine
+    private bool folded; // FoldBatchNorm registers buffers pool_scale/pool_shift: the BN of the pooled channels stays an affine
 
     /// <summary>Creates the block mapping <paramref name="inChannels"/> to <paramref name="outChannels"/> at half resolution.</summary>
     public DownsamplerBlock(long inChannels, long outChannels) : base(nameof(DownsamplerBlock))
@@ -32,20 +32,21 @@ public sealed class DownsamplerBlock : nn.Module<Tensor, Tensor>
     public long InChannels { get; }
 
     /// <summary>Whether <see cref="FoldBatchNorm"/> has been applied.</summary>
-    public bool IsFolded => poolScale is not null;
+    public bool IsFolded => folded;
 
     /// <inheritdoc />
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
         Tensor y;
-        if (poolScale is null)
+        if (!folded)
         {
             y = bn.call(cat(new[] { conv.call(x), pool.call(x) }, 1));
         }
         else
         {
-            var pooled = pool.call(x) * poolScale.view(1, -1, 1, 1) + poolShift!.view(1, -1, 1, 1);
+            // Looked up by name (not cached in fields) so that module.to(device or dtype) after folding is honoured.
+            var pooled = pool.call(x) * get_buffer("pool_scale")!.view(1, -1, 1, 1) + get_buffer("pool_shift")!.view(1, -1, 1, 1);
             y = cat(new[] { conv.call(x), pooled }, 1);
         }
         return act.call(y).MoveToOuterDisposeScope();
@@ -58,10 +59,9 @@ public sealed class DownsamplerBlock : nn.Module<Tensor, Tensor>
         long convOut = conv.weight!.shape[0];
         var (scale, shift) = ConvBatchNorm.Affine(bn);
         ConvBatchNorm.FoldInto(conv, bn);
-        poolScale = scale.narrow(0, convOut, InChannels).clone();
-        poolShift = shift.narrow(0, convOut, InChannels).clone();
-        register_buffer("pool_scale", poolScale);
-        register_buffer("pool_shift", poolShift);
+        register_buffer("pool_scale", scale.narrow(0, convOut, InChannels).clone());
+        register_buffer("pool_shift", shift.narrow(0, convOut, InChannels).clone());
+        folded = true;
         scale.Dispose();
         shift.Dispose();
     }

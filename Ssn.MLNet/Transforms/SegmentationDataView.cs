@@ -12,10 +12,10 @@ namespace Ssn.MLNet.Transforms;
 /// </summary>
 internal sealed class SegmentationDataView : IDataView
 {
-    private readonly SpatialSamplingTransformer transformer;
+    private readonly ISegmentationPredictionSource transformer;
     private readonly IDataView input;
 
-    public SegmentationDataView(SpatialSamplingTransformer transformer, IDataView input, DataViewSchema schema)
+    public SegmentationDataView(ISegmentationPredictionSource transformer, IDataView input, DataViewSchema schema)
     {
         this.transformer = transformer;
         this.input = input;

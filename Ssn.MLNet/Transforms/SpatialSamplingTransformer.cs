@@ -17,7 +17,7 @@ namespace Ssn.MLNet.Transforms;
 /// Works with <c>PredictionEngine</c>; concurrent <see cref="Transform"/> calls are safe. Saved and loaded with
 /// <c>mlContext.Model.Save</c>/<c>Load</c>, weights inside the zip.
 /// </summary>
-public sealed class SpatialSamplingTransformer : ITransformer, ISsnModelLoadable, IDisposable
+public sealed class SpatialSamplingTransformer : ITransformer, ISsnModelLoadable, IDisposable, ISegmentationPredictionSource
 {
     private const string NetworkStream = "Network.bin";
     private readonly IHost host;
@@ -123,6 +123,10 @@ public sealed class SpatialSamplingTransformer : ITransformer, ISsnModelLoadable
         using var batch = tensor(data, new long[] { images.Count, 3, h, w });
         return Predictor.Predict(batch, Options.OutputScores);
     }
+
+    DataViewSchema.Column ISegmentationPredictionSource.ImageColumn(DataViewSchema schema) => ImageColumn(schema);
+
+    IReadOnlyList<SsnPrediction> ISegmentationPredictionSource.PredictImages(IReadOnlyList<MLImage> images) => PredictImages(images);
 
     /// <summary>The ML.NET channel for log messages.</summary>
     internal IChannel StartChannel(string name) => host.Start(name);

@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Ssn.MLNet.Samples.Bench;
+
+/// <summary>Everything <c>bench</c> measured; serialised as the JSON file and printed as markdown tables.</summary>
+public sealed class BenchReport
+{
+    /// <summary>Median end-to-end latency, ms, per backend and size (<c>"512x1024"</c>).</summary>
+    [JsonPropertyName("latency_ms")] public SortedDictionary<string, SortedDictionary<string, double>> LatencyMs { get; } = new();
+
+    /// <summary>90th percentile of the same runs.</summary>
+    [JsonPropertyName("latency_p90_ms")] public SortedDictionary<string, SortedDictionary<string, double>> LatencyP90Ms { get; } = new();
+
+    /// <summary>Median per stage at 512×1024, ms.</summary>
+    [JsonPropertyName("stage_ms")] public Dictionary<string, double> StageMs { get; } = new();
+
+    /// <summary>Mean-shift time over thresholding extraction time, same centres.</summary>
+    [JsonPropertyName("extraction_vs_meanshift_ratio")] public double ExtractionVsMeanShiftRatio { get; set; }
+
+    /// <summary>Nearest-centre grouping time over thresholding extraction time.</summary>
+    [JsonPropertyName("extraction_vs_nearest_centre_ratio")] public double ExtractionVsNearestCentreRatio { get; set; }
+
+    /// <summary>Grouping times, ms.</summary>
+    [JsonPropertyName("clustering_ms")] public Dictionary<string, double> ClusteringMs { get; } = new();
+
+    /// <summary>Instances found by each grouping (and the truth).</summary>
+    [JsonPropertyName("clustering_instances")] public Dictionary<string, int> ClusteringInstances { get; } = new();
+
+    /// <summary>Thing pixels clustered.</summary>
+    [JsonPropertyName("clustering_thing_pixels")] public int ClusteringThingPixels { get; set; }
+
+    /// <summary>Instance module latency per t, ms (Table 6).</summary>
+    [JsonPropertyName("t_sweep_ms")] public Dictionary<string, double> TSweepMs { get; } = new();
+
+    /// <summary>Sampling (t = 30) over encoder time.</summary>
+    [JsonPropertyName("sampling_t30_over_encoder")] public double SamplingOverEncoder { get; set; }
+
+    /// <summary>Decoder (full-resolution class map) latency on the same encoder output, ms; null = not available.</summary>
+    [JsonPropertyName("decoder_ms")] public Dictionary<string, double?> DecoderMs { get; } = new();
+
+    /// <summary>Training images per second.</summary>
+    [JsonPropertyName("training_images_per_s")] public double TrainingImagesPerSecond { get; set; }
+
+    /// <summary>Median training step, ms.</summary>
+    [JsonPropertyName("training_step_ms")] public double TrainingStepMs { get; set; }
+
+    /// <summary>Peak resident memory per measurement, MiB.</summary>
+    [JsonPropertyName("peak_memory_mib")] public SortedDictionary<string, double> PeakMemoryMiB { get; } = new();
+
+    /// <summary>Parameters.</summary>
+    [JsonPropertyName("params")] public long Params { get; set; }
+
+    /// <summary>Convolution GFLOPs at 3×512×1024.</summary>
+    [JsonPropertyName("gflops_512x1024")] public double GFlops512x1024 { get; set; }
+
+    /// <summary>Achieved GFLOP/s (network GFLOPs over the encoder time or a backend's end-to-end time).</summary>
+    [JsonPropertyName("achieved_gflops_per_s")] public Dictionary<string, double> AchievedGFlops { get; } = new();
+
+    /// <summary>This CPU's fp32 peak, GFLOP/s.</summary>
+    [JsonPropertyName("peak_gflops")] public double PeakGFlops { get; set; }
+
+    /// <summary>CPU description.</summary>
+    [JsonPropertyName("cpu")] public CpuPeak Cpu { get; set; } = null!;
+
+    /// <summary>Intra-op threads.</summary>
+    [JsonPropertyName("threads")] public int Threads { get; set; }
+
+    /// <summary>1/5/15-minute load averages at the start (the machine may be shared).</summary>
+    [JsonPropertyName("load_average")] public string LoadAverage { get; set; } = ReadLoad();
+
+    /// <summary>When it ran (UTC).</summary>
+    [JsonPropertyName("timestamp_utc")] public string Timestamp { get; set; } = DateTime.UtcNow.ToString("u", CultureInfo.InvariantCulture);
+
+    /// <summary>Extra results (reduced precision, quality checks).</summary>
+    [JsonPropertyName("extra")] public Dictionary<string, object> Extra { get; } = new();
+
+    internal void Latency(string backend, string size, Timing t)
+    {
+        if (!LatencyMs.TryGetValue(backend, out var m)) LatencyMs[backend] = m = new();
+        if (!LatencyP90Ms.TryGetValue(backend, out var p)) LatencyP90Ms[backend] = p = new();
+        m[size] = t.MedianMs;
+        p[size] = t.P90Ms;
+    }
+
+    internal void Memory(string backend, string size, double mib) => PeakMemoryMiB[$"{backend}@{size}"] = mib;
+
+    private static string ReadLoad()
+    {
+        try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "unknown"; }
+    }
+
+    /// <summary>The JSON text.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never });
+
+    /// <summary>Markdown tables of the results.</summary>
+    public string ToMarkdown()
+    {
+        var sb = new StringBuilder();
+        var sizes = LatencyMs.Values.SelectMany(v => v.Keys).Distinct().OrderBy(s => int.Parse(s.Split('x')[0]) * int.Parse(s.Split('x')[1])).ToList();
+        sb.AppendLine($"CPU {Cpu.Model}, {Cpu.Cores} cores @ {Cpu.GHz} GHz, {Threads} threads, load {LoadAverage}, {Timestamp}");
+        sb.AppendLine();
+        sb.AppendLine("End-to-end latency (image tensor → class map + instances), median / p90 ms:");
+        sb.AppendLine();
+        sb.AppendLine("| backend | " + string.Join(" | ", sizes) + " |");
+        sb.AppendLine("| --- |" + string.Concat(sizes.Select(_ => " ---: |")));
+        foreach (var (backend, m) in LatencyMs)
+            sb.AppendLine($"| {backend} | " + string.Join(" | ", sizes.Select(s => m.TryGetValue(s, out var v) ? $"{v:F1} / {LatencyP90Ms[backend][s]:F1}" : "–")) + " |");
+        sb.AppendLine();
+        sb.AppendLine("| stage at 512×1024 (TorchSharp, BN folded) | ms |");
+        sb.AppendLine("| --- | ---: |");
+        foreach (var (k, v) in StageMs) sb.AppendLine($"| {k} | {v:F2} |");
+        sb.AppendLine($"| sampling t = 30 / encoder | {SamplingOverEncoder:P1} |");
+        sb.AppendLine();
+        sb.AppendLine($"| grouping on the same centres ({ClusteringThingPixels:N0} thing pixels) | ms | instances | × thresholding |");
+        sb.AppendLine("| --- | ---: | ---: | ---: |");
+        foreach (var (k, v) in ClusteringMs)
+            sb.AppendLine($"| {k} | {v:F2} | {ClusteringInstances.GetValueOrDefault(k)} | {v / ClusteringMs["threshold_extraction"]:F1} |");
+        sb.AppendLine($"| (ground truth) | | {ClusteringInstances.GetValueOrDefault("ground_truth")} | |");
+        sb.AppendLine();
+        sb.AppendLine("| t (Table 6) | " + string.Join(" | ", TSweepMs.Keys) + " |");
+        sb.AppendLine("| --- |" + string.Concat(TSweepMs.Keys.Select(_ => " ---: |")));
+        sb.AppendLine("| sampling module, ms | " + string.Join(" | ", TSweepMs.Values.Select(v => v.ToString("F2", CultureInfo.InvariantCulture))) + " |");
+        sb.AppendLine();
+        sb.AppendLine("| decoder on the same encoder, 512×1024 | ms |");
+        sb.AppendLine("| --- | ---: |");
+        foreach (var (k, v) in DecoderMs) sb.AppendLine($"| {k} | {(v is null ? "n/a (baselines not landed)" : v.Value.ToString("F2", CultureInfo.InvariantCulture))} |");
+        sb.AppendLine();
+        sb.AppendLine($"Training: {TrainingImagesPerSecond} images/s (256×512, batch 8, step {TrainingStepMs:F0} ms).");
+        sb.AppendLine($"Parameters {Params:N0}; {GFlops512x1024} GFLOPs at 3×512×1024; CPU fp32 peak {PeakGFlops} GFLOP/s " +
+                      $"({Cpu.Cores} × {Cpu.GHz} GHz × {Cpu.Lanes} lanes × 2 × {Cpu.FmaPipes} FMA pipes); achieved: " +
+                      string.Join(", ", AchievedGFlops.Select(a => $"{a.Key} {a.Value} GFLOP/s ({a.Value / PeakGFlops:P0})")) + ".");
+        sb.AppendLine("Peak memory (MiB): " + string.Join(", ", PeakMemoryMiB.Select(p => $"{p.Key} {p.Value}")) + ".");
+        foreach (var (k, v) in Extra) sb.AppendLine($"{k}: {JsonSerializer.Serialize(v)}");
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,292 @@
+using Ssn.MLNet.Data;
+using Ssn.MLNet.Data.Synthetic;
+using Ssn.MLNet.Inference;
+using Ssn.MLNet.Instances;
+using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Onnx;
+using Ssn.MLNet.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
+
+namespace Ssn.MLNet.Samples.Bench;
+
+/// <summary>Settings of one bench run.</summary>
+/// <param name="Runs">Timed runs per measurement (the 1024×2048 size uses half, at least 3).</param>
+/// <param name="Warmup">Untimed warm-up runs per measurement.</param>
+/// <param name="Sizes">Input sizes (height, width) for the end-to-end latencies.</param>
+/// <param name="TrainingSteps">Timed training steps.</param>
+/// <param name="Threads">Intra-op threads for libtorch and ONNX Runtime (0: one per core).</param>
+/// <param name="QualityEpochs">When positive, train this many epochs and measure each backend's mIoU (slow).</param>
+public sealed record BenchSettings(int Runs, int Warmup, IReadOnlyList<(int H, int W)> Sizes, int TrainingSteps, int Threads, int QualityEpochs = 0);
+
+/// <summary>
+/// The measurements of <c>bench</c>, all in this process so that ratios are fair: end-to-end latency per backend and
+/// size, stages at 512×1024, extraction against clustering, the t sweep (paper Table 6), decoders (Tables 1/2),
+/// training throughput, memory, parameters and FLOPs against this CPU's peak.
+/// </summary>
+public sealed class BenchRunner
+{
+    private const int StageH = 512, StageW = 1024;
+    private static readonly int[] Steps = { 3, 5, 10, 20, 30, 40 };
+    private readonly BenchSettings settings;
+    private readonly TextWriter log;
+    private readonly InstanceExtractionOptions extraction = new();
+
+    /// <summary>Creates a runner writing progress to <paramref name="log"/>.</summary>
+    public BenchRunner(BenchSettings settings, TextWriter log)
+    {
+        this.settings = settings;
+        this.log = log;
+    }
+
+    private Timing Time(string what, Action action, int? runs = null)
+    {
+        var t = Timing.Measure(action, settings.Warmup, runs ?? settings.Runs);
+        log.WriteLine($"  {what}: median {t.MedianMs:F1} ms, p90 {t.P90Ms:F1} ms ({t.Runs} runs)");
+        return t;
+    }
+
+    /// <summary>Runs everything and returns the report.</summary>
+    public BenchReport Run()
+    {
+        TorchRuntime.EnsureLoaded();
+        int threads = settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount;
+        set_num_threads(threads);
+        var report = new BenchReport { Threads = threads, Cpu = CpuPeak.Detect() };
+        report.PeakGFlops = report.Cpu.PeakGFlops;
+        log.WriteLine($"CPU: {report.Cpu.Model}, {report.Cpu.Cores} cores at {report.Cpu.GHz} GHz, {report.Cpu.Lanes} fp32 lanes → peak {report.PeakGFlops} GFLOP/s; threads {threads}; load {report.LoadAverage}");
+
+        manual_seed(1);
+        using var trained = BenchNetwork();
+        var complexity = ModelComplexity.Measure(trained, StageH, StageW);
+        report.Params = complexity.Parameters;
+        report.GFlops512x1024 = Math.Round(complexity.GFlops, 2);
+        using var folded = trained.ToInferenceNetwork();
+        var session = new SsnOnnxSessionOptions { IntraOpThreads = settings.Threads };
+        using var onnx = SsnOnnxPredictor.FromNetwork(trained, extraction, session);
+        log.WriteLine("calibrating the int8 model on 4 synthetic training images (512×1024)…");
+        var calibration = SyntheticImages("train", 4, StageH, StageW, seed: 21);
+        using var onnxInt8 = new SsnOnnxPredictor(SsnOnnxExporter.ExportInt8(trained, calibration, StageH, StageW,
+            new SsnOnnxExportOptions { FullResolutionOutputs = false }), extraction, session);
+
+        // 1. End-to-end latency: image tensor in → class map + instances out.
+        foreach (var (h, w) in settings.Sizes)
+        {
+            string size = $"{h}x{w}";
+            int runs = h * w > 1_000_000 ? Math.Max(3, settings.Runs / 2) : settings.Runs;
+            log.WriteLine($"end-to-end {size}:");
+            manual_seed(2);
+            using var image = randn(1, 3, h, w);
+            var data = image.data<float>().ToArray();
+            using var predictor = new SsnPredictor(trained, extraction);
+            using var bf16 = new SsnPredictor(trained, extraction, InferencePrecision.BFloat16);
+            Record(report, "torchsharp-eager", size, () => Eager(trained, image), runs);
+            Record(report, "torchsharp-folded-unfused", size, () => Eager(folded, image), runs);
+            Record(report, "torchsharp-fp32", size, () => predictor.Predict(image), runs);
+            Record(report, "torchsharp-bf16", size, () => bf16.Predict(image), runs);
+            Record(report, "onnxruntime-fp32", size, () => onnx.Predict(data, 1, h, w), runs);
+            Record(report, "onnxruntime-int8", size, () => onnxInt8.Predict(data, 1, h, w), runs);
+        }
+
+        // 2. Stages at 512×1024 (BN-folded TorchSharp network).
+        log.WriteLine($"stages at {StageH}x{StageW}:");
+        manual_seed(2);
+        using (var scope = NewDisposeScope())
+        using (inference_mode())
+        {
+            var image = randn(1, 3, StageH, StageW);
+            var features = folded.Encoder.call(image);
+            var output = folded.forward(image);
+            report.StageMs["encoder"] = Time("encoder", () => { using var _ = folded.Encoder.call(image); }).MedianMs;
+            report.StageMs["heads"] = Time("1×1 heads + tanh", () =>
+            {
+                using var s = NewDisposeScope();
+                folded.ClassHead.call(features); tanh(folded.GuidanceHead.call(features)); tanh(folded.InstanceGuidanceHead.call(features));
+            }).MedianMs;
+            var sampling = Time("instance sampling t = 30", () => { using var _ = folded.InstanceModule.forward(output.InstanceGuidance, 30); });
+            report.StageMs["instance_sampling_t30"] = sampling.MedianMs;
+            var logits = output.Logits.contiguous().data<float>().ToArray();
+            var guidance = output.Guidance.contiguous().data<float>().ToArray();
+            var centres = output.Centres!.contiguous().data<float>().ToArray();
+            int lh = StageH / 8, lw = StageW / 8;
+            DenseMaps maps = null!;
+            report.StageMs["igum_classmap"] = Time("iGUM + class map + centres (fused C#)", () =>
+                maps = GuidedClassMap.Compute(logits, guidance, centres, 19, lh, lw, StageH, StageW, StageH, StageW, 1.0, false)).MedianMs;
+            report.StageMs["instance_extraction"] = Time("instance extraction", () =>
+                InstanceExtractor.Extract(maps.CentreX, maps.CentreY, maps.Labels, maps.Confidence, StageW, StageH, extraction)).MedianMs;
+
+            // 5. Decoders on the same encoder output: iGUM (fused, and tensor by tensor) against plain bilinear upsampling.
+            report.DecoderMs["igum_fused"] = report.StageMs["igum_classmap"];
+            report.DecoderMs["igum_tensor"] = Time("iGUM tensor by tensor (grid, grid_sample of 19 channels, softmax, max)", () =>
+            {
+                using var s = NewDisposeScope();
+                var grid = folded.UpsamplingGrid(output);
+                softmax(SpatialSamplingNetwork.UpsampleLogits(output, grid), 1).max(1);
+            }).MedianMs;
+            report.DecoderMs["bilinear_tensor"] = Time("plain bilinear upsampling (interpolate, softmax, max)", () =>
+            {
+                using var s = NewDisposeScope();
+                softmax(interpolate(output.Logits, new long[] { StageH, StageW }, mode: InterpolationMode.Bilinear, align_corners: false), 1).max(1);
+            }).MedianMs;
+            var zero = new float[guidance.Length];
+            report.DecoderMs["bilinear_fused"] = Time("plain bilinear upsampling (fused C#, zero guidance)", () =>
+                GuidedClassMap.Compute(logits, zero, default, 19, lh, lw, StageH, StageW, StageH, StageW, 1.0, false)).MedianMs;
+            report.DecoderMs["erfnet_deconv"] = null;
+
+            // 4. t sweep (Table 6).
+            log.WriteLine("t sweep (instance sampling module at 1/8 of 512×1024):");
+            foreach (int t in Steps)
+                report.TSweepMs[t.ToString()] = Time($"t = {t}", () => { using var _ = folded.InstanceModule.forward(output.InstanceGuidance, t); }).MedianMs;
+            report.SamplingOverEncoder = Math.Round(report.StageMs["instance_sampling_t30"] / report.StageMs["encoder"], 3);
+            output.Dispose();
+        }
+        report.AchievedGFlops["encoder"] = Math.Round(report.GFlops512x1024 / (report.StageMs["encoder"] / 1000), 1);
+        foreach (var (backend, sizes) in report.LatencyMs)
+            if (sizes.TryGetValue($"{StageH}x{StageW}", out var ms)) report.AchievedGFlops[backend] = Math.Round(report.GFlops512x1024 / (ms / 1000), 1);
+
+        // 3. Extraction against clustering on the same predicted centres.
+        Clustering(report);
+
+        // 6. Training throughput.
+        Training(report);
+
+        // 7. Optional: accuracy of the reduced-precision backends.
+        if (settings.QualityEpochs > 0) report.Extra["quality"] = QualityCheck.Run(settings.QualityEpochs, threads, log);
+        return report;
+    }
+
+    /// <summary>ImageNet-normalised CHW synthetic Cityscapes images.</summary>
+    internal static List<float[]> SyntheticImages(string split, int count, int height, int width, int seed)
+    {
+        var generator = new SyntheticCityscapesGenerator(new SyntheticCityscapesOptions { Width = width, Height = height, TrainCount = count, ValCount = count, Seed = seed });
+        var normalization = Transforms.ImageNormalization.ImageNet;
+        return Enumerable.Range(0, count).Select(i =>
+        {
+            var chw = new float[3 * height * width];
+            normalization.ToChw(generator.Render(split, i).Image, chw);
+            return chw;
+        }).ToList();
+    }
+
+    private void Record(BenchReport report, string backend, string size, Action action, int runs)
+    {
+        PeakMemory.Reset();
+        var t = Time(backend, action, runs);
+        report.Latency(backend, size, t);
+        if (PeakMemory.PeakMiB() is double mib) report.Memory(backend, size, mib);
+    }
+
+    /// <summary>The paper's network with random weights and non-zero guidance heads (timings do not depend on training).</summary>
+    private static SpatialSamplingNetwork BenchNetwork()
+    {
+        var network = new SpatialSamplingNetwork();
+        using (no_grad())
+            foreach (var head in new[] { network.GuidanceHead, network.InstanceGuidanceHead })
+                head.weight!.copy_(randn_like(head.weight) * 0.05);
+        network.eval();
+        return network;
+    }
+
+    /// <summary>The straightforward path: network forward, then grid_sample of all classes, softmax, max, nearest centres, extraction.</summary>
+    private SsnPrediction Eager(SpatialSamplingNetwork network, Tensor image)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = inference_mode();
+        using var output = network.forward(image);
+        var grid = network.UpsamplingGrid(output);
+        var (confidence, labels) = softmax(SpatialSamplingNetwork.UpsampleLogits(output, grid), 1).max(1);
+        var centres = SpatialSamplingNetwork.UpsampleCentres(output, grid, GridSampleMode.Nearest).contiguous();
+        int h = (int)output.Height, w = (int)output.Width, n = h * w;
+        var l = labels.to(ScalarType.Byte).data<byte>().ToArray();
+        var c = confidence.contiguous().data<float>().ToArray();
+        var xy = centres.data<float>().ToArray();
+        var instances = InstanceExtractor.Extract(xy.AsSpan(0, n), xy.AsSpan(n, n), l, c, w, h, extraction);
+        return new SsnPrediction(w, h, l, c, instances);
+    }
+
+    private void Clustering(BenchReport report)
+    {
+        // A Cityscapes-like scene at 512×1024 with predicted centres = the true instance centres + N(0, 1.5 px) noise,
+        // i.e. what a trained instance module outputs; labels are the true ones.
+        log.WriteLine("instance extraction vs clustering (synthetic 512×1024 scene, true centres + 1.5 px noise):");
+        // The scene with the most instance pixels among the first eight validation scenes.
+        var generator = new SyntheticCityscapesGenerator(new SyntheticCityscapesOptions { Width = StageW, Height = StageH, TrainCount = 1, ValCount = 8, Seed = 11 });
+        var scene = Enumerable.Range(0, 8).Select(i => generator.Render("val", i)).MaxBy(s => s.InstanceIds.Data.Count(id => id >= 1000))!;
+        int n = StageW * StageH;
+        var labels = scene.LabelIds.Data.Select(id => CityscapesLabels.LabelIdToTrainId[id]).ToArray();
+        var cx = new float[n];
+        var cy = new float[n];
+        var mask = new bool[n];
+        InstanceCentres.Compute(scene.InstanceIds.Data, StageW, StageH, cx, cy, mask);
+        var rng = new Random(5);
+        double Noise() => 1.5 * Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+        var thing = new HashSet<int>(extraction.ThingClasses);
+        var px = new List<float>();
+        var py = new List<float>();
+        for (int i = 0; i < n; i++)
+        {
+            double x = mask[i] ? SamplingGrid.ToPixel(cx[i], StageW) : i % StageW, y = mask[i] ? SamplingGrid.ToPixel(cy[i], StageH) : i / StageW;
+            x += Noise();
+            y += Noise();
+            cx[i] = (float)SamplingGrid.ToNormalized(x, StageW);
+            cy[i] = (float)SamplingGrid.ToNormalized(y, StageH);
+            if (thing.Contains(labels[i])) { px.Add((float)x); py.Add((float)y); }
+        }
+        var xs = px.ToArray();
+        var ys = py.ToArray();
+        int truth = scene.InstanceIds.Data.Where(id => id >= 1000).Distinct().Count();
+        InstanceExtractionResult result = null!;
+        var threshold = Time("thresholding (InstanceExtractor)", () => result = InstanceExtractor.Extract(cx, cy, labels, ReadOnlySpan<float>.Empty, StageW, StageH, extraction));
+        int meanShiftCount = 0, nearestCount = 0;
+        var meanShift = Time("mean-shift (bandwidth 8 px, every pixel a seed)", () => meanShiftCount = ClusteringBaselines.MeanShift(xs, ys, 8).Count, Math.Max(3, settings.Runs / 3));
+        int binnedCount = 0;
+        var binned = Time("mean-shift (bandwidth 8 px, bin seeding)", () => binnedCount = ClusteringBaselines.MeanShift(xs, ys, 8, binSeeding: true).Count, Math.Max(3, settings.Runs / 3));
+        report.ClusteringMs["mean_shift_bin_seeding"] = binned.MedianMs;
+        report.ClusteringInstances["mean_shift_bin_seeding"] = binnedCount;
+        var nearest = Time("nearest-centre grouping (Panoptic-DeepLab)", () => nearestCount = ClusteringBaselines.NearestCentre(xs, ys, StageW, StageH).Count, Math.Max(3, settings.Runs / 3));
+        report.ClusteringMs["threshold_extraction"] = threshold.MedianMs;
+        report.ClusteringMs["mean_shift"] = meanShift.MedianMs;
+        report.ClusteringMs["nearest_centre"] = nearest.MedianMs;
+        report.ClusteringInstances["ground_truth"] = truth;
+        report.ClusteringInstances["threshold_extraction"] = result.Instances.Count;
+        report.ClusteringInstances["mean_shift"] = meanShiftCount;
+        report.ClusteringInstances["nearest_centre"] = nearestCount;
+        report.ClusteringThingPixels = xs.Length;
+        report.ExtractionVsMeanShiftRatio = Math.Round(meanShift.MedianMs / threshold.MedianMs, 1);
+        report.ExtractionVsNearestCentreRatio = Math.Round(nearest.MedianMs / threshold.MedianMs, 1);
+        log.WriteLine($"  instances: truth {truth}, thresholding {result.Instances.Count} (≥ {extraction.MinArea} px), mean-shift {meanShiftCount}, nearest-centre {nearestCount}; {xs.Length} thing pixels");
+    }
+
+    private void Training(BenchReport report)
+    {
+        const int batch = 8, h = 256, w = 512;
+        log.WriteLine($"training throughput (batch {batch}, {h}x{w}):");
+        manual_seed(3);
+        using var network = new SpatialSamplingNetwork();
+        network.train();
+        using var optimizer = optim.Adam(network.parameters(), 1e-3);
+        var loss = new SsnLoss();
+        using var images = randn(batch, 3, h, w);
+        using var labels = randint(0, 19, new long[] { batch, h, w });
+        using var targets = rand(batch, 2, h, w) * 2 - 1;
+        using var mask = rand(batch, h, w) > 0.7;
+        PeakMemory.Reset();
+        var step = Timing.Measure(() =>
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            using var output = network.forward(images);
+            var grid = network.UpsamplingGrid(output);
+            var logits = SpatialSamplingNetwork.UpsampleLogits(output, grid);
+            var centres = SpatialSamplingNetwork.UpsampleCentres(output, grid, GridSampleMode.Bilinear);
+            using var parts = loss.Compute(logits, labels, centres, targets, mask, h / 8, w / 8);
+            parts.Total.backward();
+            optimizer.step();
+        }, 1, settings.TrainingSteps);
+        report.TrainingImagesPerSecond = Math.Round(batch / (step.MedianMs / 1000), 2);
+        report.TrainingStepMs = step.MedianMs;
+        if (PeakMemory.PeakMiB() is double mib) report.PeakMemoryMiB["training_256x512_b8"] = mib;
+        log.WriteLine($"  step median {step.MedianMs:F0} ms → {report.TrainingImagesPerSecond} images/s");
+    }
+}

@@ -1,0 +1,87 @@
+using Microsoft.ML.OnnxRuntime;
+using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Onnx;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
+
+namespace Ssn.MLNet.Tests.Onnx;
+
+/// <summary>
+/// The exported ONNX graph, run by ONNX Runtime, reproduces TorchSharp's outputs to 1e-4: the stride-8 heads, the
+/// instance module's t unrolled sampling steps (§4) and iGUM's full-resolution class map and centres (§3.1).
+/// </summary>
+[TestClass]
+public sealed class OnnxExportParityTests
+{
+    private const float Tolerance = 1e-4f;
+
+    private static Dictionary<string, float[]> RunOnnx(byte[] model, Tensor image, out Dictionary<string, long[]> labels)
+    {
+        using var session = new InferenceSession(model);
+        var data = image.contiguous().data<float>().ToArray();
+        using var input = OrtValue.CreateTensorValueFromMemory(data, image.shape);
+        using var run = new RunOptions();
+        using var outputs = session.Run(run, new[] { SsnOnnxNames.Image }, new[] { input }, session.OutputNames);
+        var floats = new Dictionary<string, float[]>();
+        labels = new Dictionary<string, long[]>();
+        for (int i = 0; i < outputs.Count; i++)
+        {
+            var name = session.OutputNames[i];
+            if (outputs[i].GetTensorTypeAndShape().ElementDataType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64) labels[name] = outputs[i].GetTensorDataAsSpan<long>().ToArray();
+            else floats[name] = outputs[i].GetTensorDataAsSpan<float>().ToArray();
+        }
+        return floats;
+    }
+
+    private static void AssertClose(Tensor expected, float[] actual, string what)
+    {
+        var e = expected.contiguous().data<float>().ToArray();
+        Assert.HasCount(e.Length, actual, what);
+        double worst = 0;
+        for (int i = 0; i < e.Length; i++) worst = Math.Max(worst, Math.Abs(e[i] - actual[i]));
+        Assert.IsLessThanOrEqualTo(Tolerance, worst, $"{what}: max |TorchSharp − ONNX Runtime| = {worst:E2}");
+    }
+
+    [TestMethod]
+    [DataRow(17, 0.5f)]
+    [DataRow(20, 0.5f)]
+    [DataRow(17, 3f)] // PReLU slopes above 1: the exporter's other PReLU form
+    public void OnnxRuntimeMatchesTorchSharp(int opset, float slopeScale)
+    {
+        using var scope = NewDisposeScope();
+        using var trained = TestNetworks.Tiny(slopeScale: slopeScale);
+        using var network = trained.ToInferenceNetwork();
+        const int h = 48, w = 64;
+        var image = TestNetworks.Image(h, w);
+        var model = SsnOnnxExporter.Export(trained, new SsnOnnxExportOptions { Opset = opset });
+        var onnx = RunOnnx(model, image, out var longs);
+
+        using var _ = inference_mode();
+        using var output = network.forward(image);
+        AssertClose(output.Logits, onnx[SsnOnnxNames.Logits], "logits");
+        AssertClose(output.Guidance, onnx[SsnOnnxNames.Guidance], "guidance");
+        AssertClose(output.InstanceGuidance, onnx[SsnOnnxNames.InstanceGuidance], "instance guidance");
+        AssertClose(output.Centres!, onnx[SsnOnnxNames.Centres], $"centres after t = {network.Options.SamplingSteps} steps");
+
+        var grid = network.UpsamplingGrid(output);
+        var logits = SpatialSamplingNetwork.UpsampleLogits(output, grid);
+        var (confidence, labels) = softmax(logits, 1).max(1);
+        AssertClose(confidence, onnx[SsnOnnxNames.Confidence], "confidence");
+        // Labels may differ only where the two best upsampled logits are within the tolerance of each other.
+        var top2 = logits.topk(2, 1).values;
+        var margin = (top2[.., 0] - top2[.., 1]).contiguous().data<float>().ToArray();
+        var expected = labels.contiguous().data<long>().ToArray();
+        var actual = longs[SsnOnnxNames.Labels];
+        int differing = 0;
+        for (int i = 0; i < expected.Length; i++)
+            if (expected[i] != actual[i])
+            {
+                differing++;
+                Assert.IsLessThan(Tolerance, margin[i], $"pixel {i}: label {expected[i]} vs {actual[i]} with a margin of {margin[i]:E2}");
+            }
+        Assert.IsLessThan(expected.Length / 1000 + 1, differing, $"{differing} labels differ");
+
+        var centres = SpatialSamplingNetwork.UpsampleCentres(output, grid, GridSampleMode.Nearest);
+        AssertClose(centres, onnx[SsnOnnxNames.FullCentres], "full-resolution centres (nearest)");
+    }
+}

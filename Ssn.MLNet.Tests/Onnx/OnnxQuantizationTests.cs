@@ -1,0 +1,61 @@
+using System.Text;
+using Microsoft.ML.OnnxRuntime;
+using Ssn.MLNet.Onnx;
+using static TorchSharp.torch;
+
+namespace Ssn.MLNet.Tests.Onnx;
+
+/// <summary>
+/// int8 export: calibrated QDQ convolutions that ONNX Runtime turns into integer convolutions, with predictions close
+/// to the fp32 model's.
+/// </summary>
+[TestClass]
+public sealed class OnnxQuantizationTests
+{
+    private const int H = 48, W = 64;
+
+    private static List<float[]> Calibration() => Enumerable.Range(0, 3).Select(i =>
+    {
+        using var image = TestNetworks.Image(H, W, seed: 20 + i);
+        return image.data<float>().ToArray();
+    }).ToList();
+
+    [TestMethod]
+    public void Int8ModelIsFusedIntoIntegerConvolutionsAndAgreesWithFloat32()
+    {
+        using var trained = TestNetworks.Tiny(numClasses: 19);
+        var int8 = SsnOnnxExporter.ExportInt8(trained, Calibration(), H, W, new SsnOnnxExportOptions { FullResolutionOutputs = false });
+
+        string optimized = Path.Combine(Path.GetTempPath(), $"ssn-int8-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            using (var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, OptimizedModelFilePath = optimized })
+            using (new InferenceSession(int8, options)) { }
+            var text = Encoding.Latin1.GetString(File.ReadAllBytes(optimized));
+            Assert.Contains("QLinearConv", text, "ONNX Runtime did not fuse the QDQ convolutions");
+        }
+        finally
+        {
+            File.Delete(optimized);
+        }
+
+        using var fp32 = SsnOnnxPredictor.FromNetwork(trained);
+        using var quantised = new SsnOnnxPredictor(int8);
+        using var image = TestNetworks.Image(H, W, seed: 99);
+        var data = image.data<float>().ToArray();
+        var a = fp32.Predict(data, 1, H, W)[0];
+        var b = quantised.Predict(data, 1, H, W)[0];
+        double agreement = a.Labels.Zip(b.Labels).Count(p => p.First == p.Second) / (double)a.Labels.Length;
+        Console.WriteLine($"int8 vs fp32 label agreement {agreement:P2}");
+        Assert.IsGreaterThan(0.85, agreement, $"label agreement {agreement:P2}");
+    }
+
+    [TestMethod]
+    public void CalibrationImagesOfTheWrongSizeAreRejected()
+    {
+        using var trained = TestNetworks.Tiny();
+        var e = Assert.ThrowsExactly<ArgumentException>(() => SsnOnnxExporter.ExportInt8(trained, new[] { new float[10] }, H, W));
+        StringAssert.Contains(e.Message, "calibration image");
+        Assert.ThrowsExactly<ArgumentException>(() => SsnOnnxExporter.ExportInt8(trained, Calibration(), 45, W));
+    }
+}

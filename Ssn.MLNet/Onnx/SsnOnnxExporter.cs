@@ -1,0 +1,343 @@
+using System.Globalization;
+using Ssn.MLNet.Imaging;
+using Ssn.MLNet.Modeling;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static Ssn.MLNet.Onnx.OnnxGraph;
+
+namespace Ssn.MLNet.Onnx;
+
+/// <summary>
+/// Writes a trained <see cref="SpatialSamplingNetwork"/> as an ONNX model, in C# (TorchSharp has no exporter): the
+/// graph is written from the module tree — BatchNorm folded (paper §6), convolutions, PReLU, max-pool, concat, the
+/// residual adds, tanh heads, the instance module's t sampling steps unrolled as <c>GridSample</c> nodes (§4) and,
+/// optionally, iGUM (§3.1: <c>Resize</c> of the guidance, grid, <c>GridSample</c>) with the class map.
+/// Height and width are symbolic (any multiple of 8); the regular grids are computed in the graph.
+/// </summary>
+public static class SsnOnnxExporter
+{
+    /// <summary>Exports <paramref name="network"/> (a folded copy is made if it is not folded) to ONNX bytes.</summary>
+    public static byte[] Export(SpatialSamplingNetwork network, SsnOnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        options ??= new SsnOnnxExportOptions();
+        options.Validate();
+        if (network.IsBatchNormFolded) return Build(network, options, null);
+        using var folded = network.ToInferenceNetwork();
+        return Build(folded, options, null);
+    }
+
+    /// <summary>
+    /// Exports <paramref name="network"/> with its encoder's convolutions quantised to int8 as QuantizeLinear/
+    /// DequantizeLinear pairs (QDQ; ONNX Runtime fuses them into integer convolutions, VNNI where available):
+    /// weights symmetric per output channel, activations asymmetric uint8 with ranges calibrated (min/max) by running
+    /// the fp32 model in ONNX Runtime on <paramref name="calibrationImages"/>. The heads, the instance module and iGUM
+    /// stay fp32.
+    /// </summary>
+    /// <param name="network">The trained network.</param>
+    /// <param name="calibrationImages">Normalised CHW images of <paramref name="height"/>×<paramref name="width"/> (training images).</param>
+    /// <param name="height">Calibration image height (a multiple of 8).</param>
+    /// <param name="width">Calibration image width (a multiple of 8).</param>
+    /// <param name="options">Export options.</param>
+    public static byte[] ExportInt8(SpatialSamplingNetwork network, IReadOnlyList<float[]> calibrationImages, int height, int width, SsnOnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(calibrationImages);
+        options ??= new SsnOnnxExportOptions();
+        options.Validate();
+        if (calibrationImages.Count == 0) throw new ArgumentException("At least one calibration image is needed.", nameof(calibrationImages));
+        if (height % SsnNetworkOptions.OutputStride != 0 || width % SsnNetworkOptions.OutputStride != 0)
+            throw new ArgumentException($"Calibration images must have sizes that are multiples of {SsnNetworkOptions.OutputStride}; got {height}×{width}.", nameof(height));
+        SpatialSamplingNetwork? copy = network.IsBatchNormFolded ? null : network.ToInferenceNetwork();
+        try
+        {
+            var net = copy ?? network;
+            var calibration = new Quantisation();
+            var model = Build(net, options with { FullResolutionOutputs = false }, calibration);
+            var ranges = new Dictionary<string, (float Min, float Max)>();
+            using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(model))
+            {
+                var names = calibration.Observed.ToArray();
+                foreach (var image in calibrationImages)
+                {
+                    if (image.Length != 3 * height * width)
+                        throw new ArgumentException($"A calibration image holds {image.Length} floats; expected 3×{height}×{width}.", nameof(calibrationImages));
+                    using var input = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(image, new long[] { 1, 3, height, width });
+                    using var run = new Microsoft.ML.OnnxRuntime.RunOptions();
+                    using var outputs = session.Run(run, new[] { SsnOnnxNames.Image }, new[] { input }, names);
+                    for (int i = 0; i < names.Length; i++)
+                    {
+                        var values = outputs[i].GetTensorDataAsSpan<float>();
+                        float min = float.MaxValue, max = float.MinValue;
+                        foreach (var v in values) { if (v < min) min = v; if (v > max) max = v; }
+                        ranges[names[i]] = ranges.TryGetValue(names[i], out var r) ? (Math.Min(r.Min, min), Math.Max(r.Max, max)) : (min, max);
+                    }
+                }
+            }
+            return Build(net, options, new Quantisation { Ranges = ranges });
+        }
+        finally
+        {
+            copy?.Dispose();
+        }
+    }
+
+    /// <summary>Calibration (records the encoder convolutions' inputs and outputs) or quantisation (uses their ranges).</summary>
+    private sealed class Quantisation
+    {
+        public List<string> Observed { get; } = new();
+
+        public Dictionary<string, (float Min, float Max)>? Ranges { get; init; }
+    }
+
+    /// <summary>Exports <paramref name="network"/> to the file <paramref name="path"/> (written via a temporary file and a rename).</summary>
+    public static void Export(SpatialSamplingNetwork network, string path, SsnOnnxExportOptions? options = null)
+    {
+        var bytes = Export(network, options);
+        AtomicFile.WriteAllBytes(path, bytes);
+    }
+
+    private static byte[] Build(SpatialSamplingNetwork net, SsnOnnxExportOptions options, Quantisation? quantisation)
+    {
+        var o = net.Options;
+        var g = new OnnxGraph("SpatialSamplingNetwork", options.Opset);
+        var x = g.Input(SsnOnnxNames.Image, OnnxDataType.Float, "N", (long)o.InputChannels, "H", "W");
+        int block = 0;
+        foreach (var m in net.Encoder.Blocks)
+        {
+            x = m switch
+            {
+                DownsamplerBlock d => Downsampler(g, d, x, quantisation),
+                LightweightNonBottleneck1D l => NonBottleneck(g, l, x, quantisation),
+                _ => throw new NotSupportedException($"Encoder block {block} ({m.GetType().Name}) has no ONNX export."),
+            };
+            block++;
+        }
+        var features = x;
+        var logits = Conv(g, net.ClassHead, features, 1, 0, 0, 1, 1, SsnOnnxNames.Logits);
+        var guidance = g.Node("Tanh", new[] { Conv(g, net.GuidanceHead, features, 1, 0, 0, 1, 1) }, SsnOnnxNames.Guidance);
+        var instanceGuidance = g.Node("Tanh", new[] { Conv(g, net.InstanceGuidanceHead, features, 1, 0, 0, 1, 1) }, SsnOnnxNames.InstanceGuidance);
+
+        // Instance module (§4): grid = regular + offsets·unit; centres₀ = regular; t × GridSample(bilinear, border).
+        string linear = options.Opset >= 20 ? "linear" : "bilinear";
+        var lowShape = g.Node("Shape", new[] { instanceGuidance });
+        var (lowH, lowW) = (Dim(g, lowShape, 2), Dim(g, lowShape, 3));
+        var regular = RegularGrid(g, lowH, lowW);
+        var unit = Unit(g, lowH, lowW, net.InstanceModule.OffsetScale);
+        var grid = g.Node("Add", new[] { regular, g.Node("Mul", new[] { g.Node("Transpose", new[] { instanceGuidance }, null, Attr("perm", new long[] { 0, 2, 3, 1 })), unit }) });
+        var centres = g.Node("Expand", new[] { g.Node("Transpose", new[] { regular }, null, Attr("perm", new long[] { 0, 3, 1, 2 })), lowShape });
+        int steps = options.SamplingSteps ?? net.InstanceModule.Steps;
+        for (int i = 0; i < steps; i++)
+            centres = g.Node("GridSample", new[] { centres, grid }, i == steps - 1 ? SsnOnnxNames.Centres : null,
+                Attr("mode", linear), Attr("padding_mode", "border"), Attr("align_corners", 0L));
+
+        if (quantisation is { Ranges: null })
+            foreach (var name in quantisation.Observed) g.OutputUnknownShape(name);
+        g.Output(SsnOnnxNames.Logits, OnnxDataType.Float, "N", (long)o.NumClasses, "h", "w");
+        g.Output(SsnOnnxNames.Guidance, OnnxDataType.Float, "N", 2L, "h", "w");
+        g.Output(SsnOnnxNames.InstanceGuidance, OnnxDataType.Float, "N", 2L, "h", "w");
+        g.Output(SsnOnnxNames.Centres, OnnxDataType.Float, "N", 2L, "h", "w");
+
+        if (options.FullResolutionOutputs)
+        {
+            // iGUM (§3.1): bilinear upsampling of the guidance to H×W, added to the regular H×W grid.
+            var inShape = g.Node("Shape", new[] { SsnOnnxNames.Image });
+            var (fullH, fullW) = (Dim(g, inShape, 2), Dim(g, inShape, 3));
+            var sizes = g.Node("Concat", new[] { g.Node("Slice", new[] { lowShape, g.Ints(0), g.Ints(2) }), g.Node("Slice", new[] { inShape, g.Ints(2), g.Ints(4) }) }, null, Attr("axis", 0L));
+            var up = g.Node("Resize", new[] { guidance, "", "", sizes }, null, Attr("mode", "linear"), Attr("coordinate_transformation_mode", "half_pixel"));
+            var guidanceUnit = Unit(g, lowH, lowW, net.Upsampler.OffsetScale);
+            var fullGrid = g.Node("Add", new[] { RegularGrid(g, fullH, fullW), g.Node("Mul", new[] { g.Node("Transpose", new[] { up }, null, Attr("perm", new long[] { 0, 2, 3, 1 })), guidanceUnit }) });
+            var fullLogits = g.Node("GridSample", new[] { logits, fullGrid }, null, Attr("mode", linear), Attr("padding_mode", "border"), Attr("align_corners", 0L));
+            g.Node("ArgMax", new[] { fullLogits }, SsnOnnxNames.Labels, Attr("axis", 1L), Attr("keepdims", 0L));
+            var probabilities = g.Node("Softmax", new[] { fullLogits }, null, Attr("axis", 1L));
+            if (options.Opset >= 18) g.Node("ReduceMax", new[] { probabilities, g.Ints(1) }, SsnOnnxNames.Confidence, Attr("keepdims", 0L));
+            else g.Node("ReduceMax", new[] { probabilities }, SsnOnnxNames.Confidence, Attr("axes", new long[] { 1 }), Attr("keepdims", 0L));
+            g.Node("GridSample", new[] { centres, fullGrid }, SsnOnnxNames.FullCentres, Attr("mode", "nearest"), Attr("padding_mode", "border"), Attr("align_corners", 0L));
+            g.Output(SsnOnnxNames.Labels, OnnxDataType.Int64, "N", "H", "W");
+            g.Output(SsnOnnxNames.Confidence, OnnxDataType.Float, "N", "H", "W");
+            g.Output(SsnOnnxNames.FullCentres, OnnxDataType.Float, "N", 2L, "H", "W");
+        }
+        string doc = $"Spatial Sampling Network (Mazzini & Schettini), BatchNorm folded; {o.NumClasses} classes, t = {steps}; " +
+                     "input normalised RGB [N,3,H,W], H and W multiples of 8.";
+        var metadata = new Dictionary<string, string>
+        {
+            [SsnOnnxNames.ClassesKey] = o.NumClasses.ToString(CultureInfo.InvariantCulture),
+            [SsnOnnxNames.GuidanceOffsetScaleKey] = net.Upsampler.OffsetScale.ToString("R", CultureInfo.InvariantCulture),
+            [SsnOnnxNames.SamplingStepsKey] = steps.ToString(CultureInfo.InvariantCulture),
+        };
+        return g.ToModel(typeof(SsnOnnxExporter).Assembly.GetName().Version?.ToString() ?? "0", doc, metadata);
+    }
+
+    /// <summary>Scalar int64 dim <paramref name="axis"/> of a Shape output.</summary>
+    private static string Dim(OnnxGraph g, string shape, long axis) => g.Node("Gather", new[] { shape, g.IntScalar(axis) }, null, Attr("axis", 0L));
+
+    /// <summary>The regular grid <c>[1, h, w, 2]</c> of pixel centres, (2j + 1)/size − 1, as <see cref="SamplingGrid.Regular"/>.</summary>
+    private static string RegularGrid(OnnxGraph g, string h, string w)
+    {
+        string Axis(string size)
+        {
+            var f = g.Node("Cast", new[] { size }, null, Attr("to", (long)OnnxDataType.Float));
+            var r = g.Node("Range", new[] { g.Scalar(0), f, g.Scalar(1) });
+            return g.Node("Sub", new[] { g.Node("Div", new[] { g.Node("Add", new[] { g.Node("Mul", new[] { r, g.Scalar(2) }), g.Scalar(1) }), f }), g.Scalar(1) });
+        }
+        var hw = g.Node("Concat", new[] { g.Node("Unsqueeze", new[] { h, g.Ints(0) }), g.Node("Unsqueeze", new[] { w, g.Ints(0) }) }, null, Attr("axis", 0L));
+        var xs = g.Node("Expand", new[] { g.Node("Unsqueeze", new[] { Axis(w), g.Ints(0) }), hw });
+        var ys = g.Node("Expand", new[] { g.Node("Unsqueeze", new[] { Axis(h), g.Ints(1) }), hw });
+        var grid = g.Node("Concat", new[] { g.Node("Unsqueeze", new[] { xs, g.Ints(2) }), g.Node("Unsqueeze", new[] { ys, g.Ints(2) }) }, null, Attr("axis", 2L));
+        return g.Node("Unsqueeze", new[] { grid, g.Ints(0) });
+    }
+
+    /// <summary>[2s/w, 2s/h]: one offset unit in normalised coordinates of an h×w map (<see cref="SamplingGrid.OffsetsToDisplacement"/>).</summary>
+    private static string Unit(OnnxGraph g, string h, string w, double scale)
+    {
+        var hw = g.Node("Cast", new[] { g.Node("Concat", new[] { g.Node("Unsqueeze", new[] { w, g.Ints(0) }), g.Node("Unsqueeze", new[] { h, g.Ints(0) }) }, null, Attr("axis", 0L)) },
+            null, Attr("to", (long)OnnxDataType.Float));
+        return g.Node("Div", new[] { g.Scalar((float)(2 * scale)), hw });
+    }
+
+    private static string Downsampler(OnnxGraph g, DownsamplerBlock d, string x, Quantisation? q)
+    {
+        var parts = Children(d);
+        var conv = Conv(g, (Conv2d)parts["conv"], x, 2, 1, 1, 1, 1, null, q);
+        var pooled = g.Node("MaxPool", new[] { x }, null, Attr("kernel_shape", new long[] { 2, 2 }), Attr("strides", new long[] { 2, 2 }));
+        if (d.IsFolded)
+        {
+            var buffers = d.named_buffers().ToDictionary(b => b.name, b => b.buffer);
+            pooled = g.Node("Add", new[] { g.Node("Mul", new[] { pooled, Channelwise(g, "pool_scale", buffers["pool_scale"]) }), Channelwise(g, "pool_shift", buffers["pool_shift"]) });
+        }
+        var y = g.Node("Concat", new[] { conv, pooled }, null, Attr("axis", 1L));
+        if (!d.IsFolded) y = BatchNorm(g, (BatchNorm2d)parts["bn"], y);
+        return PRelu(g, (PReLU)parts["act"], y);
+    }
+
+    private static string NonBottleneck(OnnxGraph g, LightweightNonBottleneck1D l, string x, Quantisation? q)
+    {
+        var p = Children(l);
+        long d = l.Dilation;
+        var y = PRelu(g, (PReLU)p["act1"], Conv(g, (Conv2d)p["conv1x1In"], x, 1, 0, 0, 1, 1, null, q));
+        y = PRelu(g, (PReLU)p["act2"], Conv(g, (Conv2d)p["conv3x1"], y, 1, d, 0, d, 1, null, q));
+        y = Conv(g, (Conv2d)p["conv1x3"], y, 1, 0, d, 1, d, null, q);
+        if (((Conv2d)p["conv1x3"]).bias is null) y = BatchNorm(g, (BatchNorm2d)p["bn1"], y);
+        y = Conv(g, (Conv2d)p["conv1x1Out"], PRelu(g, (PReLU)p["act3"], y), 1, 0, 0, 1, 1, null, q);
+        if (((Conv2d)p["conv1x1Out"]).bias is null) y = BatchNorm(g, (BatchNorm2d)p["bn2"], y);
+        return PRelu(g, (PReLU)p["actOut"], g.Node("Add", new[] { y, x }));
+    }
+
+    private static Dictionary<string, nn.Module> Children(nn.Module m) => m.named_children().ToDictionary(c => c.name, c => c.module);
+
+    private static float[] Values(Tensor t)
+    {
+        using var c = t.detach().to(ScalarType.Float32).cpu().contiguous();
+        return c.data<float>().ToArray();
+    }
+
+    private static string Conv(OnnxGraph g, Conv2d conv, string x, long stride, long padH, long padW, long dilH, long dilW,
+        string? output = null, Quantisation? q = null)
+    {
+        var weight = conv.weight!;
+        var attributes = new[]
+        {
+            Attr("kernel_shape", new[] { weight.shape[2], weight.shape[3] }),
+            Attr("strides", new[] { stride, stride }),
+            Attr("pads", new[] { padH, padW, padH, padW }),
+            Attr("dilations", new[] { dilH, dilW }),
+        };
+        var values = Values(weight);
+        float[]? bias = conv.bias is null ? null : Values(conv.bias);
+        if (q?.Ranges is { } ranges && ranges.TryGetValue(x, out var inRange))
+        {
+            // Predict the output name (the next Conv's) to find its calibrated range.
+            var y = QuantisedConv(g, x, inRange, weight.shape, values, bias, attributes, out var convOut);
+            if (!ranges.TryGetValue(convOut, out var outRange))
+                throw new InvalidOperationException($"No calibration range for '{convOut}'.");
+            return QuantiseDequantise(g, y, outRange);
+        }
+        var w = g.Constant("weight", weight.shape, values);
+        var inputs = bias is null ? new[] { x, w } : new[] { x, w, g.Constant("bias", conv.bias!.shape, bias) };
+        var result = g.Node("Conv", inputs, output, attributes);
+        if (q is { Ranges: null })
+        {
+            if (!q.Observed.Contains(x)) q.Observed.Add(x);
+            q.Observed.Add(result);
+        }
+        return result;
+    }
+
+    /// <summary>uint8 scale and zero point of a range (widened to contain 0, as quantisation requires).</summary>
+    private static (float Scale, byte Zero) Affine((float Min, float Max) range)
+    {
+        float min = Math.Min(range.Min, 0), max = Math.Max(range.Max, 0);
+        float scale = Math.Max((max - min) / 255f, 1e-8f);
+        return (scale, (byte)Math.Clamp(MathF.Round(-min / scale), 0, 255));
+    }
+
+    private static string QuantiseDequantise(OnnxGraph g, string x, (float Min, float Max) range)
+    {
+        var (scale, zero) = Affine(range);
+        var s = g.Scalar(scale);
+        var z = g.Tensor("zp", OnnxDataType.UInt8, Array.Empty<long>(), new[] { zero });
+        return g.Node("DequantizeLinear", new[] { g.Node("QuantizeLinear", new[] { x, s, z }), s, z });
+    }
+
+    private static string QuantisedConv(OnnxGraph g, string x, (float Min, float Max) inRange, long[] shape, float[] weight, float[]? bias,
+        OnnxAttribute[] attributes, out string convOut)
+    {
+        var xd = QuantiseDequantise(g, x, inRange);
+        float inScale = Affine(inRange).Scale;
+        int outChannels = (int)shape[0], perChannel = weight.Length / outChannels;
+        var wq = new byte[weight.Length];
+        var ws = new float[outChannels];
+        for (int o = 0; o < outChannels; o++)
+        {
+            float amax = 0;
+            for (int k = 0; k < perChannel; k++) amax = Math.Max(amax, Math.Abs(weight[o * perChannel + k]));
+            ws[o] = Math.Max(amax / 127f, 1e-12f);
+            for (int k = 0; k < perChannel; k++)
+                wq[o * perChannel + k] = unchecked((byte)(sbyte)Math.Clamp(MathF.Round(weight[o * perChannel + k] / ws[o]), -127, 127));
+        }
+        var wScale = g.Constant("w_scale", new long[] { outChannels }, ws);
+        var wZero = g.Tensor("w_zp", OnnxDataType.Int8, new long[] { outChannels }, new byte[outChannels]);
+        var wd = g.Node("DequantizeLinear", new[] { g.Tensor("w_q", OnnxDataType.Int8, shape, wq), wScale, wZero }, null, Attr("axis", 0L));
+        var inputs = new List<string> { xd, wd };
+        if (bias is not null)
+        {
+            // int32 bias with scale = input scale × weight scale (what an integer convolution accumulates in).
+            var bs = new float[outChannels];
+            var bq = new int[outChannels];
+            for (int o = 0; o < outChannels; o++)
+            {
+                bs[o] = inScale * ws[o];
+                bq[o] = (int)Math.Clamp(Math.Round(bias[o] / bs[o]), int.MinValue, int.MaxValue);
+            }
+            inputs.Add(g.Node("DequantizeLinear", new[] { g.Int32s("b_q", new long[] { outChannels }, bq), g.Constant("b_scale", new long[] { outChannels }, bs),
+                g.Int32s("b_zp", new long[] { outChannels }, new int[outChannels]) }, null, Attr("axis", 0L)));
+        }
+        convOut = g.Node("Conv", inputs.ToArray(), null, attributes);
+        return convOut;
+    }
+
+    private static string Channelwise(OnnxGraph g, string name, Tensor values) => g.Constant(name, new long[] { values.shape[0], 1, 1 }, Values(values));
+
+    /// <summary>
+    /// PReLU. ONNX Runtime's <c>PRelu</c> kernel broadcasts a per-channel slope slowly (it cost as much as all the
+    /// convolutions), so the same function is written with fast element-wise ops: <c>max(x, s·x)</c> when every slope
+    /// is ≤ 1 (then it equals PReLU exactly), else <c>max(x, 0) + s·min(x, 0)</c>.
+    /// </summary>
+    private static string PRelu(OnnxGraph g, PReLU act, string x)
+    {
+        var slopes = Values(act.weight!);
+        var s = g.Constant("slope", new long[] { slopes.Length, 1, 1 }, slopes);
+        if (slopes.All(v => v <= 1)) return g.Node("Max", new[] { x, g.Node("Mul", new[] { x, s }) });
+        var zero = g.Scalar(0);
+        return g.Node("Add", new[] { g.Node("Max", new[] { x, zero }), g.Node("Mul", new[] { g.Node("Min", new[] { x, zero }), s }) });
+    }
+
+    private static string BatchNorm(OnnxGraph g, BatchNorm2d bn, string x)
+    {
+        // Unfolded networks are folded before export; kept for completeness (a BN left in place by a caller).
+        using var scale = (bn.weight! / (bn.running_var! + bn.eps).sqrt()).detach();
+        using var shift = (bn.bias! - bn.running_mean! * scale).detach();
+        return g.Node("Add", new[] { g.Node("Mul", new[] { x, Channelwise(g, "bn_scale", scale) }), Channelwise(g, "bn_shift", shift) });
+    }
+}

@@ -1,0 +1,155 @@
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.Transforms.Image;
+using Ssn.MLNet.Evaluation;
+using Ssn.MLNet.Inference;
+using Ssn.MLNet.MLNetInterop;
+using Ssn.MLNet.Transforms;
+
+namespace Ssn.MLNet.Onnx;
+
+/// <summary>
+/// A trained Spatial Sampling Network as an ML.NET transformer backed by ONNX Runtime instead of TorchSharp: it adds
+/// exactly the columns of <see cref="SpatialSamplingTransformer"/> (<see cref="SegmentationOutputColumns"/>), lazily,
+/// batching rows of equal size; the class map and instance extraction (paper §3.1, §4) run in C#. Nothing on this
+/// path calls libtorch. Saved and loaded with <c>mlContext.Model.Save</c>/<c>Load</c>, the ONNX bytes inside the zip.
+/// </summary>
+public sealed class SsnOnnxTransformer : ITransformer, ISsnModelLoadable, IDisposable, ISegmentationPredictionSource
+{
+    private const string ModelStream = "Network.onnx";
+
+    /// <summary>Wraps an exported model (see <see cref="SsnOnnxExporter"/>).</summary>
+    /// <param name="env">The ML.NET environment (an <see cref="MLContext"/>).</param>
+    /// <param name="onnxModel">ONNX bytes from <see cref="SsnOnnxExporter.Export(Modeling.SpatialSamplingNetwork, SsnOnnxExportOptions?)"/>.</param>
+    /// <param name="classNames">Names of the classes, indexed by train id.</param>
+    /// <param name="normalization">Input normalisation used in training (default ImageNet).</param>
+    /// <param name="options">Columns and output options (the TorchSharp transformer's).</param>
+    /// <param name="sessionOptions">ONNX Runtime settings.</param>
+    public SsnOnnxTransformer(IHostEnvironment env, byte[] onnxModel, IReadOnlyList<string> classNames,
+        ImageNormalization? normalization = null, SpatialSamplingTransformerOptions? options = null, SsnOnnxSessionOptions? sessionOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        ArgumentNullException.ThrowIfNull(classNames);
+        env.Register(nameof(SsnOnnxTransformer));
+        Options = options ?? new SpatialSamplingTransformerOptions();
+        Options.Validate();
+        Predictor = new SsnOnnxPredictor(onnxModel, Options.InstanceExtraction, sessionOptions);
+        if (classNames.Count != Predictor.NumClasses)
+        {
+            Predictor.Dispose();
+            throw new ArgumentException($"{classNames.Count} class names were given for an ONNX model with {Predictor.NumClasses} classes.", nameof(classNames));
+        }
+        ClassNames = classNames.ToArray();
+        Normalization = normalization ?? ImageNormalization.ImageNet;
+    }
+
+    /// <summary>Exports the network of a TorchSharp-backed transformer and wraps it (same classes, normalisation and options).</summary>
+    public static SsnOnnxTransformer FromTransformer(IHostEnvironment env, SpatialSamplingTransformer transformer, SsnOnnxSessionOptions? sessionOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(transformer);
+        var bytes = SsnOnnxExporter.Export(transformer.Network, new SsnOnnxExportOptions { FullResolutionOutputs = false });
+        return new SsnOnnxTransformer(env, bytes, transformer.ClassNames, transformer.Normalization, transformer.Options, sessionOptions);
+    }
+
+    /// <summary>Class names by train id.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>Input normalisation.</summary>
+    public ImageNormalization Normalization { get; }
+
+    /// <summary>Columns and output options.</summary>
+    public SpatialSamplingTransformerOptions Options { get; }
+
+    /// <summary>The ONNX Runtime predictor.</summary>
+    public SsnOnnxPredictor Predictor { get; }
+
+    /// <inheritdoc />
+    public bool IsRowToRowMapper => true;
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        var size = (ImageDataViewType)ImageColumn(inputSchema).Type;
+        bool known = size.Height > 0 && size.Width > 0;
+        VectorDataViewType Map(PrimitiveDataViewType t) => known ? new VectorDataViewType(t, size.Height, size.Width) : new VectorDataViewType(t);
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumns(inputSchema);
+        var classNames = new DataViewSchema.Annotations.Builder();
+        classNames.Add(SegmentationEvaluation.ClassNamesAnnotation, new VectorDataViewType(TextDataViewType.Instance, ClassNames.Count),
+            (ref VBuffer<ReadOnlyMemory<char>> names) => names = new VBuffer<ReadOnlyMemory<char>>(ClassNames.Count, ClassNames.Select(n => n.AsMemory()).ToArray()));
+        builder.AddColumn(SegmentationOutputColumns.PredictedLabel, Map(NumberDataViewType.Byte), classNames.ToAnnotations());
+        builder.AddColumn(SegmentationOutputColumns.PredictedInstanceIds, Map(NumberDataViewType.Int32));
+        builder.AddColumn(SegmentationOutputColumns.InstanceClasses, new VectorDataViewType(NumberDataViewType.Int32));
+        builder.AddColumn(SegmentationOutputColumns.InstanceScores, new VectorDataViewType(NumberDataViewType.Single));
+        builder.AddColumn(SegmentationOutputColumns.InstanceAreas, new VectorDataViewType(NumberDataViewType.Int32));
+        builder.AddColumn(SegmentationOutputColumns.InstanceBoxes, new VectorDataViewType(NumberDataViewType.Single));
+        if (Options.OutputScores)
+            builder.AddColumn(SegmentationOutputColumns.Score, known
+                ? new VectorDataViewType(NumberDataViewType.Single, ClassNames.Count, size.Height, size.Width)
+                : new VectorDataViewType(NumberDataViewType.Single));
+        return builder.ToSchema();
+    }
+
+    /// <summary>The image column, validated.</summary>
+    public DataViewSchema.Column ImageColumn(DataViewSchema schema)
+    {
+        var column = schema.GetColumnOrNull(Options.ImageColumnName)
+            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"Input column '{Options.ImageColumnName}' not found; the ONNX Spatial Sampling transformer needs an image column (MLImage). Columns present: {string.Join(", ", schema.Select(c => c.Name))}.");
+        if (column.Type is not ImageDataViewType)
+            throw new ArgumentOutOfRangeException(nameof(schema), $"Input column '{Options.ImageColumnName}' has type {column.Type}; expected an image column (MLImage, ImageDataViewType).");
+        return column;
+    }
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new SegmentationDataView(this, input, GetOutputSchema(input.Schema));
+    }
+
+    /// <inheritdoc />
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
+        new SegmentationRowMapper(this, inputSchema, GetOutputSchema(inputSchema));
+
+    IReadOnlyList<SsnPrediction> ISegmentationPredictionSource.PredictImages(IReadOnlyList<MLImage> images)
+    {
+        int h = images[0].Height, w = images[0].Width, plane = 3 * h * w;
+        var data = new float[images.Count * plane];
+        for (int i = 0; i < images.Count; i++)
+        {
+            if (images[i].Height != h || images[i].Width != w) throw new ArgumentException("A batch must hold images of one size.");
+            Normalization.ToChw(images[i], data.AsSpan(i * plane, plane));
+        }
+        return Predictor.Predict(data, images.Count, h, w, Options.OutputScores);
+    }
+
+    #region Persistence
+    /// <inheritdoc />
+    public static string LoaderSignature => "SsnOnnxTransformer";
+
+    /// <inheritdoc />
+    public static uint ModelVersion => 1;
+
+    private sealed record SavedState(string[] ClassNames, float[] Mean, float[] Std, SpatialSamplingTransformerOptions Options, SsnOnnxSessionOptions Session);
+
+    void ICanSaveModel.Save(ModelSaveContext ctx) => SsnModelFormat.Save<SsnOnnxTransformer>(ctx,
+        body => body.Write(JsonSerializer.Serialize(new SavedState(ClassNames.ToArray(), Normalization.Mean, Normalization.Std, Options, Predictor.SessionOptions))),
+        new Dictionary<string, Action<Stream>> { [ModelStream] = s => s.Write(Predictor.ModelBytes) });
+
+    /// <inheritdoc />
+    public static ITransformer Load(IHostEnvironment env, SsnModelLoadContext context)
+    {
+        var state = JsonSerializer.Deserialize<SavedState>(context.Body.ReadString())
+                    ?? throw new InvalidDataException($"The saved {nameof(SsnOnnxTransformer)} in '{context.Entry}' has no state.");
+        using var stream = context.OpenBinaryStream(ModelStream);
+        using var bytes = new MemoryStream();
+        stream.CopyTo(bytes);
+        return new SsnOnnxTransformer(env, bytes.ToArray(), state.ClassNames, new ImageNormalization(state.Mean, state.Std), state.Options, state.Session);
+    }
+    #endregion
+
+    /// <inheritdoc />
+    public void Dispose() => Predictor.Dispose();
+}
