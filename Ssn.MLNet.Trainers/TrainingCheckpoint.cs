@@ -16,6 +16,9 @@ internal sealed class TrainingCheckpoint
     private static ReadOnlySpan<byte> Magic => "SSNC"u8;
     private const int Version = 1;
 
+    /// <summary>History values are NaN without a validation set (or for semantic-only training): written as "NaN".</summary>
+    private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     /// <summary>Epochs completed.</summary>
     public int CompletedEpochs { get; init; }
 
@@ -44,7 +47,7 @@ internal sealed class TrainingCheckpoint
                 w.Write(seed);
                 w.Write(CompletedEpochs);
                 w.Write(BestMeanIoU);
-                w.Write(JsonSerializer.Serialize(History));
+                w.Write(JsonSerializer.Serialize(History, Json));
                 w.Flush();
                 SsnNetworkSerializer.Save(network, fs);
                 optimizer.save_state_dict(w);
@@ -77,7 +80,7 @@ internal sealed class TrainingCheckpoint
             {
                 CompletedEpochs = r.ReadInt32(),
                 BestMeanIoU = r.ReadDouble(),
-                History = JsonSerializer.Deserialize<List<TrainingProgress>>(r.ReadString()) ?? new(),
+                History = JsonSerializer.Deserialize<List<TrainingProgress>>(r.ReadString(), Json) ?? new(),
             };
             using (var saved = SsnNetworkSerializer.Load(fs, name: path))
             {
