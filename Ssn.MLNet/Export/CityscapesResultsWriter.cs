@@ -98,10 +98,7 @@ public sealed class CityscapesResultsWriter
                 throw new ArgumentException($"Pixel ({i % width}, {i / width}) of '{imagePath}' has train id {t}, which is not one of the {map.Count} Cityscapes train ids; the Cityscapes results format needs a Cityscapes model.", nameof(trainIds));
             labelIds[i] = (byte)map[t];
         }
-        string pixelPath = Path.Combine(PixelDirectory, name + ".png");
-        LabelPng.WriteGray8(pixelPath, new Raster<byte>(width, height, labelIds));
-
-        // Instance level: masks first, then the list that names them.
+        // Instance pixels, validated before anything is written.
         var pixelsOf = new List<int>[instanceClasses.Count];
         for (int i = 0; i < instanceIds.Length; i++)
         {
@@ -111,16 +108,24 @@ public sealed class CityscapesResultsWriter
                 throw new ArgumentException($"Pixel ({i % width}, {i / width}) of '{imagePath}' has instance id {id}, but {instanceClasses.Count} instances were listed.", nameof(instanceIds));
             (pixelsOf[id - 1] ??= new List<int>()).Add(i);
         }
+        for (int k = 0; k < instanceClasses.Count; k++)
+        {
+            if (pixelsOf[k] is null) continue;
+            if (instanceClasses[k] < 0 || instanceClasses[k] >= map.Count)
+                throw new ArgumentException($"Instance {k + 1} of '{imagePath}' has train id {instanceClasses[k]}, which is not a Cityscapes train id.", nameof(instanceClasses));
+            if (!float.IsFinite(instanceScores[k])) throw new ArgumentException($"Instance {k + 1} of '{imagePath}' has score {instanceScores[k]}.", nameof(instanceScores));
+        }
+        string pixelPath = Path.Combine(PixelDirectory, name + ".png");
+        LabelPng.WriteGray8(pixelPath, new Raster<byte>(width, height, labelIds));
+
+        // Instance level: masks first, then the list that names them.
         var text = new StringBuilder();
         var masks = new List<string>();
         for (int k = 0; k < instanceClasses.Count; k++)
         {
             int cls = instanceClasses[k];
             if (pixelsOf[k] is not { Count: > 0 } pixels) continue; // an empty mask carries nothing to evaluate
-            if (cls < 0 || cls >= map.Count)
-                throw new ArgumentException($"Instance {k + 1} of '{imagePath}' has train id {cls}, which is not a Cityscapes train id.", nameof(instanceClasses));
             float score = instanceScores[k];
-            if (!float.IsFinite(score)) throw new ArgumentException($"Instance {k + 1} of '{imagePath}' has score {score}.", nameof(instanceScores));
             string relative = $"{MaskFolder}/{name}_{k:000}.png";
             var mask = new byte[n];
             foreach (int p in pixels) mask[p] = 255;
