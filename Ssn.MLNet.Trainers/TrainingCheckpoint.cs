@@ -15,6 +15,7 @@ internal sealed class TrainingCheckpoint
 {
     private static ReadOnlySpan<byte> Magic => "SSNC"u8;
     private const int Version = 1;
+    /// <summary>History values are NaN without a validation set (or for semantic-only training): written as "NaN".</summary>
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     /// <summary>Epochs completed.</summary>

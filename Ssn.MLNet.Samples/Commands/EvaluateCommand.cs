@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Microsoft.ML;
+using Spectre.Console;
+using Ssn.MLNet.Samples.Cli;
+using Ssn.MLNet.Samples.Jobs;
+using Ssn.MLNet.Samples.Reporting;
+
+namespace Ssn.MLNet.Samples.Commands;
+
+/// <summary><c>evaluate</c>: model + labelled dataset → <c>metrics.json</c> and a table (optionally overlays and Cityscapes results).</summary>
+internal static class EvaluateCommand
+{
+    public static Command Create(CliEnvironment env)
+    {
+        var modelOption = new Option<string>("--model", "-m") { Description = "Model file (model.zip).", Required = true };
+        var dataset = new DatasetOptions("val");
+        var output = new Option<string>("--out", "-o") { Description = "Folder for metrics.json (and overlays/, cityscapes-results/).", DefaultValueFactory = _ => "ssn-evaluation" };
+        var overlays = new Option<int>("--overlays") { Description = "Overlay PNGs to write (first images).", DefaultValueFactory = _ => 0 };
+        var results = new Option<bool>("--cityscapes-results") { Description = "Also write the predictions in the Cityscapes results format (Cityscapes models)." };
+        var command = new Command("evaluate", "Evaluate a model on a labelled dataset: mean IoU, accuracies, per-class IoU, AP/AP50 (Cityscapes protocol).");
+        command.Options.Add(modelOption);
+        dataset.AddTo(command);
+        foreach (var o in new Option[] { output, overlays, results }) command.Options.Add(o);
+        CommandRunner.SetAction(command, env, async (p, token) =>
+        {
+            var ml = new MLContext(seed: 1);
+            var spec = dataset.Read(p);
+            var data = spec.Open(ml);
+            using var model = ModelFile.Load(ml, p.GetValue(modelOption)!);
+            string outDir = Path.GetFullPath(p.GetValue(output)!);
+            var report = await MainJobCommand.EvaluateAsync(env.Console, ml, model, data, new EvaluationJob
+            {
+                OverlayDirectory = p.GetValue(overlays) > 0 ? Path.Combine(outDir, "overlays") : null,
+                MaxOverlays = p.GetValue(overlays),
+                CityscapesResultsDirectory = p.GetValue(results) ? Path.Combine(outDir, "cityscapes-results") : null,
+            }, token);
+            var json = MetricsReport.ToJson(report, spec.Root ?? spec.Images ?? "", new Dictionary<string, JsonNode?>
+            {
+                ["model"] = Path.GetFullPath(p.GetValue(modelOption)!),
+                ["format"] = spec.Format.ToString().ToLowerInvariant(),
+                ["split"] = spec.Split,
+            });
+            MetricsReport.Write(Path.Combine(outDir, "metrics.json"), json);
+            MetricsReport.Print(env.Console, report, Array.Empty<(string, string)>());
+            env.Console.MarkupLine(Markup.Escape($"Wrote {Path.Combine(outDir, "metrics.json")}"));
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,85 @@
+using System.CommandLine;
+using Microsoft.ML;
+using Spectre.Console;
+using Ssn.MLNet.Data;
+using Ssn.MLNet.Export;
+using Ssn.MLNet.Imaging;
+using Ssn.MLNet.Samples.Cli;
+using Ssn.MLNet.Samples.Jobs;
+using Ssn.MLNet.Samples.Reporting;
+using Ssn.MLNet.Visualization;
+using static TorchSharp.torch;
+
+namespace Ssn.MLNet.Samples.Commands;
+
+/// <summary>
+/// <c>predict</c>: model + images (files or folders) → per image a coloured class map, an overlay with instance outlines,
+/// a 16-bit instance-id map, and (Cityscapes models) the Cityscapes results files.
+/// </summary>
+internal static class PredictCommand
+{
+    private static readonly string[] Extensions = [".png", ".jpg", ".jpeg", ".bmp"];
+
+    public static Command Create(CliEnvironment env)
+    {
+        var modelOption = new Option<string>("--model", "-m") { Description = "Model file (model.zip).", Required = true };
+        var inputs = new Argument<string[]>("inputs") { Description = "Image files and/or folders of images (.png, .jpg, .jpeg, .bmp; folders are searched recursively).", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--out", "-o") { Description = "Output folder.", DefaultValueFactory = _ => "ssn-predictions" };
+        var command = new Command("predict", "Predict classes and instances of images: coloured PNGs, overlays, instance maps, Cityscapes results.");
+        command.Options.Add(modelOption);
+        command.Arguments.Add(inputs);
+        command.Options.Add(output);
+        CommandRunner.SetAction(command, env, async (p, token) =>
+        {
+            var files = ListImages(p.GetValue(inputs)!);
+            var ml = new MLContext(seed: 1);
+            using var model = ModelFile.Load(ml, p.GetValue(modelOption)!);
+            string outDir = Path.GetFullPath(p.GetValue(output)!);
+            bool cityscapes = model.ClassNames.SequenceEqual(CityscapesLabels.TrainClassNames);
+            var results = cityscapes ? new CityscapesResultsWriter(Path.Combine(outDir, "cityscapes-results")) : null;
+            var palette = SegmentationPalette.For(model.ClassNames);
+            int instances = 0;
+            await ConsoleProgress.RunAsync(env.Console, $"Predicting {files.Count} images", files.Count, task =>
+            {
+                foreach (var file in files)
+                {
+                    token.ThrowIfCancellationRequested();
+                    var image = ImageFile.ReadRgb(file);
+                    var chw = new float[3 * image.Width * image.Height];
+                    model.Normalization.ToChw(image, chw);
+                    using var x = tensor(chw, new long[] { 1, 3, image.Height, image.Width });
+                    var prediction = model.Predictor.Predict(x)[0];
+                    string name = Path.GetFileNameWithoutExtension(file);
+                    ImageFile.WriteRgbPng(Path.Combine(outDir, name + "_labels.png"), SegmentationOverlay.Colorize(prediction.Labels, prediction.Width, prediction.Height, palette));
+                    ImageFile.WriteRgbPng(Path.Combine(outDir, name + "_overlay.png"),
+                        SegmentationOverlay.Render(image, prediction.Labels, prediction.Instances.InstanceIds, new OverlayOptions { Palette = palette }));
+                    LabelPng.WriteGray16(Path.Combine(outDir, name + "_instances.png"), new Raster<int>(prediction.Width, prediction.Height, prediction.Instances.InstanceIds));
+                    results?.Write(file, prediction);
+                    instances += prediction.Instances.Instances.Count;
+                    task.Increment(1);
+                }
+                return 0;
+            });
+            env.Console.MarkupLine(Markup.Escape($"{files.Count} images, {instances} instances → {outDir}" + (cityscapes ? " (Cityscapes results in cityscapes-results/)" : "")));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The image files named by <paramref name="inputs"/> (folders expanded recursively), sorted, without duplicates.</summary>
+    internal static IReadOnlyList<string> ListImages(IEnumerable<string> inputs)
+    {
+        var files = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var input in inputs)
+        {
+            if (Directory.Exists(input))
+                foreach (var f in Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories))
+                {
+                    if (Extensions.Contains(Path.GetExtension(f).ToLowerInvariant())) files.Add(Path.GetFullPath(f));
+                }
+            else if (File.Exists(input)) files.Add(Path.GetFullPath(input));
+            else throw new CliException($"input '{input}' is neither an image file nor a folder.");
+        }
+        return files.Count == 0 ? throw new CliException($"no .png/.jpg/.jpeg/.bmp image in {string.Join(", ", inputs.Select(i => $"'{i}'"))}.") : files.ToList();
+    }
+}

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Microsoft.ML;
+using Spectre.Console;
+using Ssn.MLNet.Samples.Cli;
+using Ssn.MLNet.Samples.Jobs;
+using Ssn.MLNet.Samples.Reporting;
+using Ssn.MLNet.Trainers;
+
+namespace Ssn.MLNet.Samples.Commands;
+
+/// <summary><c>train</c>: trains on a dataset in any supported format and saves <c>model.zip</c> and its training curve.</summary>
+internal static class TrainCommand
+{
+    public static Command Create(CliEnvironment env)
+    {
+        var dataset = new DatasetOptions("train");
+        var valSplit = new Option<string>("--val-split") { Description = "Validation split evaluated after every epoch ('none' to skip).", DefaultValueFactory = _ => "val" };
+        var valImages = new Option<string?>("--val-images") { Description = "Validation image folder (--format folders)." };
+        var valMasks = new Option<string?>("--val-masks") { Description = "Validation mask folder (--format folders)." };
+        var output = new Option<string>("--out", "-o") { Description = "Model file to write.", DefaultValueFactory = _ => "model.zip" };
+        var curve = new Option<string?>("--curve") { Description = "Training-curve PNG (default: next to the model, <model>-training-curve.png)." };
+        var trainer = new TrainerOptionsBinder();
+        var command = new Command("train", "Train the Spatial Sampling Network (defaults: the paper's recipe) and save the model.");
+        dataset.AddTo(command);
+        foreach (var o in new Option[] { valSplit, valImages, valMasks, output, curve }) command.Options.Add(o);
+        trainer.AddTo(command);
+        CommandRunner.SetAction(command, env, async (p, token) =>
+        {
+            var spec = dataset.Read(p);
+            var ml = new MLContext(seed: 1);
+            var train = spec.Open(ml);
+            var options = trainer.Apply(p, new SpatialSamplingTrainerOptions(), train.ClassNames.Count);
+            ml = new MLContext(seed: options.Seed);
+            string split = p.GetValue(valSplit)!;
+            if (spec.Format == DatasetFormat.Folders)
+            {
+                if (p.GetValue(valImages) is { } vi) options.ValidationSet = (spec with { Images = vi, Masks = p.GetValue(valMasks) ?? throw new CliException("--val-images needs --val-masks.") }).Open(ml);
+            }
+            else if (!split.Equals("none", StringComparison.OrdinalIgnoreCase))
+                options.ValidationSet = spec.WithSplit(split).Open(ml);
+            string modelPath = p.GetValue(output)!;
+            env.Console.MarkupLine(Markup.Escape($"Training on {train.Count} images ({spec.Format}, {train.ClassNames.Count} classes), {options.Epochs} epochs, batch {options.BatchSize}" +
+                                                 (options.ValidationSet is null ? "" : $", validating on '{split}'")));
+            var result = await TrainingJob.RunAsync(env.Console, ml, train, options, token);
+            using var model = result.Model;
+            ModelFile.Save(ml, model, train.Schema, modelPath);
+            string curvePath = p.GetValue(curve) ?? Path.ChangeExtension(modelPath, null) + "-training-curve.png";
+            TrainingCurvePlot.Write(curvePath, result.History, $"Spatial Sampling Network, {train.Count} images");
+            env.Console.MarkupLine(Markup.Escape($"Model saved: {Path.GetFullPath(modelPath)} ({result.Seconds:F0} s); curve: {Path.GetFullPath(curvePath)}"));
+            return 0;
+        });
+        return command;
+    }
+}

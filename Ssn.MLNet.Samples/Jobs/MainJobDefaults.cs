@@ -1,0 +1,39 @@
+using Ssn.MLNet.Data.Augmentation;
+using Ssn.MLNet.Data.Synthetic;
+using Ssn.MLNet.Trainers;
+
+namespace Ssn.MLNet.Samples.Jobs;
+
+/// <summary>
+/// The settings of the default run (<c>dotnet run -c Release --project Ssn.MLNet.Samples</c>), chosen so that dataset
+/// generation, training and evaluation finish within 15 minutes on the project's 2-core CPU. Every value can be
+/// overridden on the command line (<c>--help</c>). The measured outcome is in the README.
+/// </summary>
+public static class MainJobDefaults
+{
+    /// <summary>Output folder.</summary>
+    public const string OutputDirectory = "ssn-output";
+
+    /// <summary>Cache folder of the synthetic dataset (reused when complete with the same options).</summary>
+    public const string DataDirectory = "ssn-data/synthetic";
+
+    /// <summary>Overlay PNGs written (the first val images).</summary>
+    public const int Overlays = 8;
+
+    /// <summary>The synthetic dataset.</summary>
+    public static SyntheticCityscapesOptions Dataset() => new()
+    {
+        Width = 256, Height = 128, TrainCount = 200, ValCount = 50, Seed = 0,
+    };
+
+    /// <summary>The trainer: a smaller network than the paper's, a short schedule with a higher learning rate.</summary>
+    public static SpatialSamplingTrainerOptions Trainer() => new()
+    {
+        Network = NetworkPresets.Get(NetworkPreset.Small),
+        Epochs = 40,
+        BatchSize = 8,
+        LearningRate = 5e-3,
+        Seed = 1,
+        Augmentation = new AugmentationOptions { MinScale = 0.75f, MaxScale = 1.5f },
+    };
+}

@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using Spectre.Console;
+using Ssn.MLNet.Catalog;
+using Ssn.MLNet.Samples.Reporting;
+using Ssn.MLNet.Trainers;
+using Ssn.MLNet.Transforms;
+
+namespace Ssn.MLNet.Samples.Jobs;
+
+/// <summary>Trains with <c>mlContext.Segmentation().Trainers.SpatialSampling(options)</c>, showing an epoch progress bar.</summary>
+internal static class TrainingJob
+{
+    public sealed record Result(SpatialSamplingTransformer Model, IReadOnlyList<TrainingProgress> History, double Seconds);
+
+    public static async Task<Result> RunAsync(IAnsiConsole console, MLContext ml, IDataView train, SpatialSamplingTrainerOptions options, CancellationToken token)
+    {
+        options.CancellationToken = token;
+        var clock = Stopwatch.StartNew();
+        SpatialSamplingTrainer trainer = null!;
+        var model = await ConsoleProgress.RunAsync(console, "Training", options.Epochs, task =>
+        {
+            var inner = options.Progress;
+            options.Progress = new SynchronousProgress<TrainingProgress>(p =>
+            {
+                task.Value = p.Epoch;
+                task.Description = $"Training: epoch {p.Epoch}/{p.Epochs}, loss {p.Loss:F3}" +
+                                   (double.IsNaN(p.ValidationMeanIoU) ? "" : $", val mIoU {p.ValidationMeanIoU:F3}");
+                inner?.Report(p);
+            });
+            try
+            {
+                trainer = ml.Segmentation().Trainers.SpatialSampling(options);
+                return trainer.Fit(train);
+            }
+            finally
+            {
+                options.Progress = inner;
+            }
+        });
+        foreach (var p in trainer.History)
+            console.MarkupLine(Markup.Escape($"  epoch {p.Epoch,3}/{p.Epochs}: loss {p.Loss:F4} (semantic {p.SemanticLoss:F4}, instance {p.InstanceLoss:F4}), " +
+                                             $"{p.ImagesPerSecond:F1} img/s" + (double.IsNaN(p.ValidationMeanIoU) ? "" : $", val mIoU {p.ValidationMeanIoU:F4}")));
+        return new Result(model, trainer.History, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>An <see cref="IProgress{T}"/> that reports on the calling thread (the trainer's), in order.</summary>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
