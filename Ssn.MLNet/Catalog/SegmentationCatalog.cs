@@ -17,6 +17,7 @@ public sealed class SegmentationCatalog
         Environment = context;
         Data = new SegmentationDataCatalog(context);
         Trainers = new SegmentationTrainers(context);
+        Transforms = new SegmentationTransformsCatalog();
     }
 
     /// <summary>The environment (the <see cref="MLContext"/>) this catalog belongs to.</summary>
@@ -27,6 +28,9 @@ public sealed class SegmentationCatalog
 
     /// <summary>Trainers; <c>SpatialSampling(...)</c> comes from the Ssn.MLNet.Trainers package.</summary>
     public SegmentationTrainers Trainers { get; }
+
+    /// <summary>Transforms: label-map loading from PNG paths and overlay drawing.</summary>
+    public SegmentationTransformsCatalog Transforms { get; }
 
     /// <summary>
     /// Semantic segmentation metrics of scored data (paper §6 "Evaluation metrics": mean IoU, class average and
