@@ -100,6 +100,19 @@ public sealed class PipelineEndToEndTests
     }
 
     [TestMethod]
+    public void AFreshProcessLoadsTheModelAndPredictsBitIdentically()
+    {
+        string path = Path.Combine(root, "ssn-fresh.zip");
+        ml.Model.Save(model, train.Schema, path);
+        var images = Directory.GetFiles(Path.Combine(root, "leftImg8bit", "val"), "*.png", SearchOption.AllDirectories).Order().Take(3).ToArray();
+        var (exitCode, lines, error) = MLNetInterop.ModelFiles.RunProbe(new[] { path, "--segment" }.Concat(images).ToArray());
+        Assert.AreEqual(0, exitCode, $"probe failed:\n{string.Join('\n', lines)}\n{error}");
+        Assert.AreEqual($"type={typeof(SpatialSamplingTransformer).FullName}", lines[0]);
+        var expected = Ssn.MLNet.PersistenceProbe.SegmentationProbe.Hashes(ml, model, images).ToArray();
+        CollectionAssert.AreEqual(expected, lines[1..], "predictions in a fresh process differ");
+    }
+
+    [TestMethod]
     public void PredictionEngineGivesTheSamePredictionAsTransform()
     {
         var engine = ml.Model.CreatePredictionEngine<ImageRow, SegmentationRow>(model);

@@ -76,6 +76,38 @@ internal static class ModelFiles
         return copy;
     }
 
+    /// <summary>
+    /// Runs the persistence probe in a fresh process with this test assembly's deps.json (so it sees the same
+    /// post-processed Ssn.MLNet.dll, but has run no Ssn.MLNet code); returns its exit code and output lines.
+    /// </summary>
+    public static (int ExitCode, string[] Lines, string Error) RunProbe(params string[] probeArgs)
+    {
+        string bin = AppContext.BaseDirectory;
+        string testAssembly = typeof(ModelFiles).Assembly.GetName().Name!;
+        var start = new System.Diagnostics.ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in new[]
+                 {
+                     "exec", "--depsfile", Path.Combine(bin, testAssembly + ".deps.json"),
+                     "--runtimeconfig", Path.Combine(bin, testAssembly + ".runtimeconfig.json"),
+                     Path.Combine(bin, "Ssn.MLNet.PersistenceProbe.dll"),
+                 }.Concat(probeArgs))
+            start.ArgumentList.Add(arg);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("probe process did not finish");
+        }
+        return (process.ExitCode, stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), stderr.Result);
+    }
+
     /// <summary>Path of the dotnet host running the tests, to start fresh processes.</summary>
     public static string DotnetHost()
     {

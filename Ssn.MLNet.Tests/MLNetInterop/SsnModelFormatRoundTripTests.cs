@@ -87,33 +87,8 @@ public sealed class SsnModelFormatRoundTripTests
         string path = Path.Combine(_dir, "payload.zip");
         SsnModelFile.Save(ml, original, ProbeData.Create(ml).Schema, path);
 
-        // The probe runs with this test assembly's deps.json, so it sees the same (post-processed) Ssn.MLNet.dll.
-        string bin = AppContext.BaseDirectory;
-        string testAssembly = typeof(SsnModelFormatRoundTripTests).Assembly.GetName().Name!;
-        var start = new ProcessStartInfo(ModelFiles.DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in new[]
-                 {
-                     "exec", "--depsfile", Path.Combine(bin, testAssembly + ".deps.json"),
-                     "--runtimeconfig", Path.Combine(bin, testAssembly + ".runtimeconfig.json"),
-                     Path.Combine(bin, "Ssn.MLNet.PersistenceProbe.dll"), path, "Score",
-                 })
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("probe process did not finish");
-        }
-
-        Assert.AreEqual(0, process.ExitCode, $"probe failed:\n{stdout}\n{stderr.Result}");
-        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var (exitCode, lines, error) = ModelFiles.RunProbe(path, "Score");
+        Assert.AreEqual(0, exitCode, $"probe failed:\n{string.Join('\n', lines)}\n{error}");
         Assert.AreEqual($"type={typeof(PayloadTransformer).FullName}", lines[0]);
         CollectionAssert.AreEqual(ModelFiles.ExpectedScores(ml, original), lines[1..]);
     }
