@@ -38,10 +38,24 @@ public sealed class EnetUpsamplingBottleneck : nn.Module
     public Tensor forward(Tensor x, Tensor indices, long[] outputSize)
     {
         using var scope = NewDisposeScope();
-        var main = max_unpool2d(mainBn.call(mainConv.call(x)), indices, new[] { 2L, 2L }, new[] { 2L, 2L }, output_size: outputSize);
+        var main = Unpool(mainBn.call(mainConv.call(x)), indices, outputSize);
         var ext = extension.call(x);
         if (ext.shape[2] != outputSize[0] || ext.shape[3] != outputSize[1])
             throw new ArgumentException($"The upsampled extension is {ext.shape[2]}×{ext.shape[3]} but the unpooled size is {outputSize[0]}×{outputSize[1]}.", nameof(outputSize));
         return relu(main + ext).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Max-unpooling: each value goes back to the flat position <paramref name="indices"/> recorded by the max-pool
+    /// within its <c>h×w</c> plane, zeros elsewhere. Written as a scatter because TorchSharp 0.107.0's
+    /// <c>max_unpool2d</c> rejects an explicit output size.
+    /// </summary>
+    internal static Tensor Unpool(Tensor x, Tensor indices, long[] outputSize)
+    {
+        long b = x.shape[0], c = x.shape[1];
+        if (indices.shape[0] != b || indices.shape[1] != c || indices.shape[2] != x.shape[2] || indices.shape[3] != x.shape[3])
+            throw new ArgumentException($"Pooling indices [{string.Join(", ", indices.shape)}] do not match the input [{string.Join(", ", x.shape)}]: the decoder's channels must equal the downsampling bottleneck's input channels.", nameof(indices));
+        var flat = zeros(b, c, outputSize[0] * outputSize[1], dtype: x.dtype, device: x.device);
+        return flat.scatter(2, indices.flatten(2), x.flatten(2)).view(b, c, outputSize[0], outputSize[1]);
     }
 }
