@@ -48,7 +48,8 @@ public sealed class EnetUpsamplingBottleneck : nn.Module
     /// <summary>
     /// Max-unpooling: each value goes back to the flat position <paramref name="indices"/> recorded by the max-pool
     /// within its <c>h×w</c> plane, zeros elsewhere. Written as a scatter because TorchSharp 0.107.0's
-    /// <c>max_unpool2d</c> rejects an explicit output size.
+    /// <c>max_unpool2d</c> fails when given an explicit output size ("output_size should be a sequence containing 2 or
+    /// 4 elements, but it has a length of 0").
     /// </summary>
     internal static Tensor Unpool(Tensor x, Tensor indices, long[] outputSize)
     {
