@@ -26,7 +26,8 @@ public sealed class SegmentationModel : nn.Module<Tensor, Tensor>
     /// <param name="decoder">A decoder reading <paramref name="encoder"/>'s <see cref="SegmentationEncoder.OutputChannels"/> channels.</param>
     /// <param name="architecture">The encoder's family (recorded for callers; <see cref="SegmentationModels.Create"/> sets it).</param>
     /// <param name="decoderKind">The decoder's kind (recorded for callers).</param>
-    public SegmentationModel(SegmentationEncoder encoder, SegmentationDecoder decoder, Architecture architecture, DecoderKind decoderKind)
+    /// <param name="options">The options the parts were built with (recorded for <see cref="SegmentationModelSerializer"/>; default: defaults).</param>
+    public SegmentationModel(SegmentationEncoder encoder, SegmentationDecoder decoder, Architecture architecture, DecoderKind decoderKind, SegmentationModelOptions? options = null)
         : base(nameof(SegmentationModel))
     {
         TorchRuntime.EnsureLoaded();
@@ -36,6 +37,7 @@ public sealed class SegmentationModel : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"{decoder.GetName()} reads {decoder.InChannels} channels but {encoder.GetName()} produces {encoder.OutputChannels}.", nameof(decoder));
         Architecture = architecture;
         DecoderKind = decoderKind;
+        Options = options ?? new SegmentationModelOptions();
         RegisterComponents();
     }
 
@@ -44,6 +46,9 @@ public sealed class SegmentationModel : nn.Module<Tensor, Tensor>
 
     /// <summary>The decoder kind.</summary>
     public DecoderKind DecoderKind { get; }
+
+    /// <summary>The options the parts were built with.</summary>
+    public SegmentationModelOptions Options { get; }
 
     /// <summary>The encoder.</summary>
     public SegmentationEncoder Encoder => encoder;

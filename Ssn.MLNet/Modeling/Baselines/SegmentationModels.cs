@@ -22,7 +22,7 @@ public static class SegmentationModels
         TorchRuntime.EnsureLoaded();
         var encoder = CreateEncoder(architecture, options);
         var head = CreateDecoder(decoder, encoder, numClasses, options);
-        return new SegmentationModel(encoder, head, architecture, decoder);
+        return new SegmentationModel(encoder, head, architecture, decoder, options);
     }
 
     /// <summary>Builds the encoder of <paramref name="architecture"/>.</summary>
