@@ -8,7 +8,7 @@ namespace Ssn.MLNet.Modeling.Decoders;
 /// <summary>
 /// ENet's upsampling bottleneck (Paszke et al. 2016, Table 1, "bottleneck4.0" and "bottleneck5.0"): the main branch
 /// is a bias-free 1×1 convolution with BatchNorm followed by max-unpooling with the indices of the matching
-/// downsampling bottleneck; the extension is a 1×1 projection to <c>in/4</c>, a 3×3 stride-2 transposed convolution
+/// downsampling bottleneck; the extension is a 1×1 projection to <c>out/4</c>, a 3×3 stride-2 transposed convolution
 /// and a 1×1 expansion, each with BatchNorm and ReLU, then spatial dropout. The sum goes through a ReLU.
 /// </summary>
 public sealed class EnetUpsamplingBottleneck : nn.Module
@@ -20,10 +20,10 @@ public sealed class EnetUpsamplingBottleneck : nn.Module
     /// <summary>Creates the bottleneck mapping <paramref name="inChannels"/> to <paramref name="outChannels"/> at double resolution.</summary>
     public EnetUpsamplingBottleneck(long inChannels, long outChannels, double dropout) : base(nameof(EnetUpsamplingBottleneck))
     {
-        if (inChannels < 4) throw new ArgumentOutOfRangeException(nameof(inChannels), inChannels, "An ENet bottleneck needs at least 4 channels.");
-        if (outChannels <= 0) throw new ArgumentOutOfRangeException(nameof(outChannels), outChannels, "Channels must be positive.");
+        if (inChannels <= 0) throw new ArgumentOutOfRangeException(nameof(inChannels), inChannels, "Channels must be positive.");
+        if (outChannels < 4) throw new ArgumentOutOfRangeException(nameof(outChannels), outChannels, "An ENet bottleneck needs at least 4 output channels.");
         if (dropout is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(dropout), dropout, "Dropout must be in [0, 1).");
-        long inner = inChannels / 4;
+        long inner = outChannels / 4; // a quarter of the output channels, as in every ENet bottleneck
         mainConv = nn.Conv2d(inChannels, outChannels, 1, bias: false);
         mainBn = nn.BatchNorm2d(outChannels, eps: 1e-3);
         extension = nn.Sequential(
