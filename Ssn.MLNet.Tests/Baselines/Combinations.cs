@@ -1,0 +1,12 @@
+using Ssn.MLNet.Modeling.Baselines;
+
+namespace Ssn.MLNet.Tests.Baselines;
+
+/// <summary>Every architecture × decoder pair, as MSTest dynamic data.</summary>
+internal static class Combinations
+{
+    public static IEnumerable<object[]> All =>
+        from a in Enum.GetValues<Architecture>()
+        from d in Enum.GetValues<DecoderKind>()
+        select new object[] { a, d };
+}
