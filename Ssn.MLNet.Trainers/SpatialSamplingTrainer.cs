@@ -10,6 +10,7 @@ using Ssn.MLNet.Instances;
 using Ssn.MLNet.MLNetInterop;
 using Ssn.MLNet.Modeling;
 using Ssn.MLNet.Data.Augmentation;
+using Ssn.MLNet.Trainers.Optimization;
 using Ssn.MLNet.Transforms;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -81,7 +82,7 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
         manual_seed(o.Seed);
         var network = new SpatialSamplingNetwork(o.Network with { NumClasses = classNames.Count });
         network.to(device);
-        var optimizer = optim.Adam(network.parameters(), lr: o.LearningRate, weight_decay: o.WeightDecay);
+        using var optimizer = new AdamOptimizer(network.parameters(), o.LearningRate, o.WeightDecay);
         var loss = new SsnLoss(o.IgnoreLabel, o.ClassWeights is null ? null : tensor(o.ClassWeights, device: device),
             o.InstanceLoss, o.SemanticLossWeight, o.InstanceLossWeight);
         var augmenter = new SegmentationAugmenter(o.Augmentation);
@@ -104,7 +105,7 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
         {
             o.CancellationToken.ThrowIfCancellationRequested();
             double lr = o.LearningRate * Math.Pow(1.0 - (double)epoch / o.Epochs, o.PolyPower);
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+            optimizer.LearningRate = lr;
             manual_seed(EpochSeed(o.Seed, epoch, 1));
             var random = new Random(EpochSeed(o.Seed, epoch, 2));
 
@@ -115,14 +116,14 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
             foreach (var batch in Batches(train, augmenter, o.Normalization, random, o.BatchSize, device, o.CancellationToken))
             {
                 using var scope = NewDisposeScope();
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 using var output = network.forward(batch.Images);
                 var grid = network.UpsamplingGrid(output);
                 var logits = SpatialSamplingNetwork.UpsampleLogits(output, grid);
                 var centres = batch.Targets is null ? null : SpatialSamplingNetwork.UpsampleCentres(output, grid, GridSampleMode.Bilinear);
                 using var parts = loss.Compute(logits, batch.Labels, centres, batch.Targets, batch.Mask, output.Logits.shape[2], output.Logits.shape[3]);
                 parts.Total.backward();
-                optimizer.step();
+                optimizer.Step();
                 sumLoss += parts.Total.item<float>();
                 sumSemantic += parts.Semantic.item<float>();
                 sumInstance += parts.Instance?.item<float>() ?? double.NaN;

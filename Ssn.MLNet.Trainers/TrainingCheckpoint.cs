@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Ssn.MLNet.Modeling;
-using TorchSharp.Modules;
+using Ssn.MLNet.Trainers.Optimization;
 
 namespace Ssn.MLNet.Trainers;
 
@@ -14,7 +14,7 @@ namespace Ssn.MLNet.Trainers;
 internal sealed class TrainingCheckpoint
 {
     private static ReadOnlySpan<byte> Magic => "SSNC"u8;
-    private const int Version = 1;
+    private const int Version = 2; // 2: Ssn.MLNet's own Adam state
     /// <summary>History values are NaN without a validation set (or for semantic-only training): written as "NaN".</summary>
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
@@ -31,7 +31,7 @@ internal sealed class TrainingCheckpoint
     public static string FileName(int epoch) => $"checkpoint-epoch{epoch:D4}.ssnckpt";
 
     /// <summary>Writes the checkpoint.</summary>
-    public void Save(string path, SpatialSamplingNetwork network, OptimizerHelper optimizer, SpatialSamplingNetwork? best, int seed)
+    public void Save(string path, SpatialSamplingNetwork network, AdamOptimizer optimizer, SpatialSamplingNetwork? best, int seed)
     {
         string full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
@@ -49,7 +49,7 @@ internal sealed class TrainingCheckpoint
                 w.Write(JsonSerializer.Serialize(History, Json));
                 w.Flush();
                 SsnNetworkSerializer.Save(network, fs);
-                optimizer.save_state_dict(w);
+                optimizer.Save(w);
                 w.Write(best is not null);
                 w.Flush();
                 if (best is not null) SsnNetworkSerializer.Save(best, fs);
@@ -63,7 +63,7 @@ internal sealed class TrainingCheckpoint
     }
 
     /// <summary>Reads a checkpoint into <paramref name="network"/> and <paramref name="optimizer"/>; returns it and the best weights.</summary>
-    public static (TrainingCheckpoint Checkpoint, SpatialSamplingNetwork? Best) Load(string path, SpatialSamplingNetwork network, OptimizerHelper optimizer, int seed)
+    public static (TrainingCheckpoint Checkpoint, SpatialSamplingNetwork? Best) Load(string path, SpatialSamplingNetwork network, AdamOptimizer optimizer, int seed)
     {
         try
         {
@@ -87,7 +87,7 @@ internal sealed class TrainingCheckpoint
                     throw new ArgumentException($"'{path}' holds a network with other options than the trainer's; resume with the same Network options.");
                 network.load_state_dict(saved.state_dict());
             }
-            optimizer.load_state_dict(r);
+            optimizer.Load(r);
             var best = r.ReadBoolean() ? SsnNetworkSerializer.Load(fs, name: path) : null;
             return (checkpoint, best);
         }

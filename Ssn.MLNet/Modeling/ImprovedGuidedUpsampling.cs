@@ -40,7 +40,7 @@ public sealed class ImprovedGuidedUpsampling : nn.Module
         long h = guidance.shape[2], w = guidance.shape[3];
         var up = interpolate(guidance, new[] { fullHeight, fullWidth }, mode: InterpolationMode.Bilinear, align_corners: SamplingGrid.AlignCorners);
         var grid = SamplingGrid.Regular(fullHeight, fullWidth, guidance.device, guidance.dtype)
-                   + SamplingGrid.OffsetsToDisplacement(up, h, w, OffsetScale);
+            .add(SamplingGrid.OffsetsToDisplacement(up, h, w, OffsetScale), KeptScalars.One);
         if (height != fullHeight || width != fullWidth)
             grid = grid.narrow(1, 0, height).narrow(2, 0, width);
         return grid.MoveToOuterDisposeScope();

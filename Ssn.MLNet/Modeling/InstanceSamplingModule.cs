@@ -56,7 +56,7 @@ public sealed class InstanceSamplingModule : nn.Module
         using var scope = NewDisposeScope();
         long b = guidance.shape[0], h = guidance.shape[2], w = guidance.shape[3];
         var regular = regularGrid.detach();
-        var grid = regular + SamplingGrid.OffsetsToDisplacement(guidance, h, w, OffsetScale);
+        var grid = regular.add(SamplingGrid.OffsetsToDisplacement(guidance, h, w, OffsetScale), KeptScalars.One);
         var centres = regular.permute(0, 3, 1, 2).expand(b, 2, h, w);
         for (int i = 0; i < steps; i++)
             centres = grid_sample(centres, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Border, SamplingGrid.AlignCorners);

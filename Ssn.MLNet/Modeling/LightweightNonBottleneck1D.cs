@@ -60,7 +60,7 @@ public sealed class LightweightNonBottleneck1D : nn.Module<Tensor, Tensor>
         y = conv1x1Out.call(act3.call(y));
         if (!folded) y = bn2.call(y);
         y = dropout.call(y);
-        return actOut.call(y.add_(x)).MoveToOuterDisposeScope();
+        return actOut.call(y.add_(x, KeptScalars.One)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Merges both BatchNorms into the convolutions before them (paper §6). Eval only.</summary>

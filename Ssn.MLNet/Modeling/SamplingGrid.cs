@@ -21,8 +21,9 @@ public static class SamplingGrid
     public static Tensor Regular(long height, long width, Device device, ScalarType dtype = ScalarType.Float32)
     {
         using var scope = NewDisposeScope();
-        var xs = (arange(width, dtype: dtype, device: device) * 2 + 1) / width - 1;
-        var ys = (arange(height, dtype: dtype, device: device) * 2 + 1) / height - 1;
+        // Built from C# arrays: no temporary Scalars (see KeptScalars).
+        var xs = tensor(Enumerable.Range(0, (int)width).Select(j => (float)ToNormalized(j, width)).ToArray()).to(dtype).to(device);
+        var ys = tensor(Enumerable.Range(0, (int)height).Select(i => (float)ToNormalized(i, height)).ToArray()).to(dtype).to(device);
         var grid = stack(new[] { xs.view(1, width).expand(height, width), ys.view(height, 1).expand(height, width) }, -1);
         return grid.unsqueeze(0).contiguous().MoveToOuterDisposeScope();
     }

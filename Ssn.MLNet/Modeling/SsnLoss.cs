@@ -67,25 +67,27 @@ public sealed class SsnLoss
         long encoderHeight, long encoderWidth)
     {
         using var scope = NewDisposeScope();
+        // Scalars held until the end of the call (see KeptScalars for why TorchSharp's temporaries are avoided).
+        using Scalar one = 1, two = 2, zero = 0, tiny = 1e-12, semanticWeight = SemanticWeight, instanceWeight = InstanceWeight;
         var semantic = cross_entropy(logits, labels, ClassWeights, ignore_index: IgnoreIndex);
         Tensor? instance = null;
         if (centres is not null && targetCentres is not null && instanceMask is not null)
         {
             // Normalised → encoder pixels: a normalised unit is half the image, i.e. w/2 (x) or h/2 (y) pixels.
             var unit = tensor(new[] { encoderWidth / 2f, encoderHeight / 2f }, dtype: centres.dtype, device: centres.device).view(1, 2, 1, 1);
-            var diff = ((centres - targetCentres) * unit).permute(0, 2, 3, 1)[instanceMask]; // [N, 2]
+            var diff = centres.sub(targetCentres).mul(unit).permute(0, 2, 3, 1)[instanceMask]; // [N, 2]
             if (diff.shape[0] == 0)
-                instance = centres.sum() * 0; // keeps the graph; no labelled instance pixel in this batch
+                instance = centres.sum().mul(zero); // keeps the graph; no labelled instance pixel in this batch
             else
                 instance = InstanceLoss switch
                 {
-                    InstanceLossKind.L2 => diff.pow(2).sum(1).add(1e-12).sqrt().mean(),
+                    InstanceLossKind.L2 => diff.pow(two).sum(1).add(tiny, one).sqrt().mean(),
                     InstanceLossKind.L1 => diff.abs().sum(1).mean(),
                     _ => smooth_l1_loss(diff, zeros_like(diff), reduction: nn.Reduction.None).sum(1).mean(),
                 };
         }
-        var total = semantic * SemanticWeight;
-        if (instance is not null) total = total + instance * InstanceWeight;
+        var total = semantic.mul(semanticWeight);
+        if (instance is not null) total = total.add(instance.mul(instanceWeight), one);
         total.MoveToOuterDisposeScope();
         semantic.MoveToOuterDisposeScope();
         instance?.MoveToOuterDisposeScope();
