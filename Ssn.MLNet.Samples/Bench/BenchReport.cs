@@ -131,7 +131,7 @@ public sealed class BenchReport
         sb.AppendLine();
         sb.AppendLine($"Training: {TrainingImagesPerSecond} images/s (256×512, batch 8, step {TrainingStepMs:F0} ms).");
         sb.AppendLine($"Parameters {Params:N0}; {GFlops512x1024} GFLOPs at 3×512×1024; CPU fp32 peak {PeakGFlops} GFLOP/s " +
-                      $"({Cpu.Cores} × {Cpu.GHz} GHz × {Cpu.Lanes} lanes × 2 × {Cpu.FmaPipes} FMA pipes); achieved: " +
+                      $"({Cpu.Cores} × {Cpu.GHz} GHz × {Cpu.Lanes} lanes × 2 × {Cpu.FmaPipes} FMA pipes; bf16 {Cpu.PeakGFlopsBf16}; the clock is the nominal one /proc/cpuinfo reports, boost is higher); achieved: " +
                       string.Join(", ", AchievedGFlops.Select(a => $"{a.Key} {a.Value} GFLOP/s ({a.Value / PeakGFlops:P0})")) + ".");
         sb.AppendLine("Peak memory (MiB): " + string.Join(", ", PeakMemoryMiB.Select(p => $"{p.Key} {p.Value}")) + ".");
         foreach (var (k, v) in Extra) sb.AppendLine($"{k}: {JsonSerializer.Serialize(v)}");
