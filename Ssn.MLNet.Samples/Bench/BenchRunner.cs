@@ -154,6 +154,20 @@ public sealed class BenchRunner
         foreach (var (backend, sizes) in report.LatencyMs)
             if (sizes.TryGetValue($"{StageH}x{StageW}", out var ms)) report.AchievedGFlops[backend] = Math.Round(report.GFlops512x1024 / (ms / 1000), 1);
 
+        // A practical compute ceiling: libtorch's own matrix multiply (2048², fp32 and bf16) on this CPU.
+        using (inference_mode())
+        {
+            const int n = 2048;
+            double flops = 2.0 * n * n * n;
+            foreach (var (name, type) in new[] { ("fp32", ScalarType.Float32), ("bf16", ScalarType.BFloat16) })
+            {
+                using var a = randn(n, n).to(type);
+                using var b = randn(n, n).to(type);
+                var t = Time($"matmul {n}² {name}", () => { using var _ = a.mm(b); });
+                report.MeasuredMatmulGFlops[name] = Math.Round(flops / (t.MedianMs / 1000) / 1e9, 1);
+            }
+        }
+
         // 3. Extraction against clustering on the same predicted centres.
         Clustering(report);
 
