@@ -37,7 +37,8 @@ public sealed class PipelineEndToEndTests
             Network = SsnNetworkOptions.Tiny(19) with { SamplingSteps = 10 },
             Augmentation = new AugmentationOptions { MinScale = 1, MaxScale = 1.25f },
             ValidationSet = val,
-            Progress = new Progress<TrainingProgress>(p => { lock (progress) progress.Add(p); }),
+            // Synchronous: Progress<T> posts to the thread pool, so its last report could arrive after Fit returned.
+            Progress = new SynchronousProgress(p => { lock (progress) progress.Add(p); }),
         };
         model = ml.Segmentation().Trainers.SpatialSampling(options).Fit(train);
     }
@@ -111,6 +112,11 @@ public sealed class PipelineEndToEndTests
     {
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => model.GetOutputSchema(ml.Data.LoadFromEnumerable(new[] { new { Text = "x" } }).Schema));
         StringAssert.Contains(e.Message, "'Image'");
+    }
+
+    private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
     }
 
     public sealed class ImageRow
