@@ -62,6 +62,9 @@ public sealed class BenchReport
     /// <summary>This CPU's fp32 peak, GFLOP/s.</summary>
     [JsonPropertyName("peak_gflops")] public double PeakGFlops { get; set; }
 
+    /// <summary>GFLOP/s of libtorch's 2048² matrix multiply (fp32, bf16): the practical ceiling on this CPU.</summary>
+    [JsonPropertyName("matmul_gflops_per_s")] public Dictionary<string, double> MeasuredMatmulGFlops { get; } = new();
+
     /// <summary>CPU description.</summary>
     [JsonPropertyName("cpu")] public CpuPeak Cpu { get; set; } = null!;
 
@@ -131,8 +134,9 @@ public sealed class BenchReport
         sb.AppendLine();
         sb.AppendLine($"Training: {TrainingImagesPerSecond} images/s (256×512, batch 8, step {TrainingStepMs:F0} ms).");
         sb.AppendLine($"Parameters {Params:N0}; {GFlops512x1024} GFLOPs at 3×512×1024; CPU fp32 peak {PeakGFlops} GFLOP/s " +
-                      $"({Cpu.Cores} × {Cpu.GHz} GHz × {Cpu.Lanes} lanes × 2 × {Cpu.FmaPipes} FMA pipes); achieved: " +
+                      $"({Cpu.Cores} × {Cpu.GHz} GHz × {Cpu.Lanes} lanes × 2 × {Cpu.FmaPipes} FMA pipes; bf16 {Cpu.PeakGFlopsBf16}; the clock is the nominal one /proc/cpuinfo reports, boost is higher); achieved: " +
                       string.Join(", ", AchievedGFlops.Select(a => $"{a.Key} {a.Value} GFLOP/s ({a.Value / PeakGFlops:P0})")) + ".");
+        sb.AppendLine("Measured ceiling, libtorch 2048² matmul: " + string.Join(", ", MeasuredMatmulGFlops.Select(m => $"{m.Key} {m.Value} GFLOP/s")) + ".");
         sb.AppendLine("Peak memory (MiB): " + string.Join(", ", PeakMemoryMiB.Select(p => $"{p.Key} {p.Value}")) + ".");
         foreach (var (k, v) in Extra) sb.AppendLine($"{k}: {JsonSerializer.Serialize(v)}");
         return sb.ToString();

@@ -40,9 +40,9 @@ public sealed class BenchRunner
         this.log = log;
     }
 
-    private Timing Time(string what, Action action, int? runs = null)
+    private Timing Time(string what, Action action, int? runs = null, int? warmup = null)
     {
-        var t = Timing.Measure(action, settings.Warmup, runs ?? settings.Runs);
+        var t = Timing.Measure(action, warmup ?? settings.Warmup, runs ?? settings.Runs);
         log.WriteLine($"  {what}: median {t.MedianMs:F1} ms, p90 {t.P90Ms:F1} ms ({t.Runs} runs)");
         return t;
     }
@@ -74,7 +74,8 @@ public sealed class BenchRunner
         foreach (var (h, w) in settings.Sizes)
         {
             string size = $"{h}x{w}";
-            int runs = h * w > 1_000_000 ? Math.Max(3, settings.Runs / 2) : settings.Runs;
+            bool large = h * w > 1_000_000;
+            int runs = large ? Math.Max(3, settings.Runs / 2) : settings.Runs;
             log.WriteLine($"end-to-end {size}:");
             manual_seed(2);
             using var image = randn(1, 3, h, w);
@@ -94,11 +95,18 @@ public sealed class BenchRunner
         manual_seed(2);
         using (var scope = NewDisposeScope())
         using (inference_mode())
+        using (var fp32Predictor = new SsnPredictor(trained, extraction))
+        using (var bf16Predictor = new SsnPredictor(trained, extraction, InferencePrecision.BFloat16))
         {
             var image = randn(1, 3, StageH, StageW);
             var features = folded.Encoder.call(image);
             var output = folded.forward(image);
-            report.StageMs["encoder"] = Time("encoder", () => { using var _ = folded.Encoder.call(image); }).MedianMs;
+            // The encoders as the predictors run them: channels-last, fp32 and bf16.
+            var imageCl = image.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+            var imageBf16 = imageCl.to(ScalarType.BFloat16);
+            report.StageMs["encoder"] = Time("encoder (fp32, channels-last)", () => { using var _ = fp32Predictor.Network.Encoder.call(imageCl); }).MedianMs;
+            report.StageMs["encoder_bf16"] = Time("encoder (bf16, channels-last)", () => { using var _ = bf16Predictor.Network.Encoder.call(imageBf16); }).MedianMs;
+            report.StageMs["encoder_nchw"] = Time("encoder (fp32, NCHW)", () => { using var _ = folded.Encoder.call(image); }).MedianMs;
             report.StageMs["heads"] = Time("1×1 heads + tanh", () =>
             {
                 using var s = NewDisposeScope();
@@ -142,8 +150,23 @@ public sealed class BenchRunner
             output.Dispose();
         }
         report.AchievedGFlops["encoder"] = Math.Round(report.GFlops512x1024 / (report.StageMs["encoder"] / 1000), 1);
+        report.AchievedGFlops["encoder_bf16"] = Math.Round(report.GFlops512x1024 / (report.StageMs["encoder_bf16"] / 1000), 1);
         foreach (var (backend, sizes) in report.LatencyMs)
             if (sizes.TryGetValue($"{StageH}x{StageW}", out var ms)) report.AchievedGFlops[backend] = Math.Round(report.GFlops512x1024 / (ms / 1000), 1);
+
+        // A practical compute ceiling: libtorch's own matrix multiply (2048², fp32 and bf16) on this CPU.
+        using (inference_mode())
+        {
+            const int n = 2048;
+            double flops = 2.0 * n * n * n;
+            foreach (var (name, type) in new[] { ("fp32", ScalarType.Float32), ("bf16", ScalarType.BFloat16) })
+            {
+                using var a = randn(n, n).to(type);
+                using var b = randn(n, n).to(type);
+                var t = Time($"matmul {n}² {name}", () => { using var _ = a.mm(b); });
+                report.MeasuredMatmulGFlops[name] = Math.Round(flops / (t.MedianMs / 1000) / 1e9, 1);
+            }
+        }
 
         // 3. Extraction against clustering on the same predicted centres.
         Clustering(report);
@@ -171,6 +194,9 @@ public sealed class BenchRunner
 
     private void Record(BenchReport report, string backend, string size, Action action, int runs)
     {
+        // Peak resident memory of this measurement: start from a collected heap so earlier garbage does not count.
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
         PeakMemory.Reset();
         var t = Time(backend, action, runs);
         report.Latency(backend, size, t);
@@ -239,7 +265,8 @@ public sealed class BenchRunner
         InstanceExtractionResult result = null!;
         var threshold = Time("thresholding (InstanceExtractor)", () => result = InstanceExtractor.Extract(cx, cy, labels, ReadOnlySpan<float>.Empty, StageW, StageH, extraction));
         int meanShiftCount = 0, nearestCount = 0;
-        var meanShift = Time("mean-shift (bandwidth 8 px, every pixel a seed)", () => meanShiftCount = ClusteringBaselines.MeanShift(xs, ys, 8).Count, Math.Max(3, settings.Runs / 3));
+        // Seconds per run: one run, no warm-up (its JIT cost is negligible next to it).
+        var meanShift = Time("mean-shift (bandwidth 8 px, every pixel a seed)", () => meanShiftCount = ClusteringBaselines.MeanShift(xs, ys, 8).Count, 1, 0);
         int binnedCount = 0;
         var binned = Time("mean-shift (bandwidth 8 px, bin seeding)", () => binnedCount = ClusteringBaselines.MeanShift(xs, ys, 8, binSeeding: true).Count, Math.Max(3, settings.Runs / 3));
         report.ClusteringMs["mean_shift_bin_seeding"] = binned.MedianMs;
@@ -271,6 +298,7 @@ public sealed class BenchRunner
         using var labels = randint(0, 19, new long[] { batch, h, w });
         using var targets = rand(batch, 2, h, w) * 2 - 1;
         using var mask = rand(batch, h, w) > 0.7;
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         PeakMemory.Reset();
         var step = Timing.Measure(() =>
         {

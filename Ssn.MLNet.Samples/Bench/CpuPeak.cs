@@ -8,8 +8,11 @@ namespace Ssn.MLNet.Samples.Bench;
 /// </summary>
 public sealed record CpuPeak(string Model, int Cores, double GHz, int Lanes, int FmaPipes, bool Bf16, bool Vnni)
 {
-    /// <summary>fp32 peak in GFLOP/s.</summary>
+    /// <summary>fp32 peak in GFLOP/s (at the reported clock).</summary>
     public double PeakGFlops => Math.Round(Cores * GHz * Lanes * 2 * FmaPipes, 1);
+
+    /// <summary>bf16 peak in GFLOP/s: twice fp32 with AVX512-BF16 (<c>vdpbf16ps</c> does two multiply-adds per lane), else fp32's.</summary>
+    public double PeakGFlopsBf16 => Bf16 ? 2 * PeakGFlops : PeakGFlops;
 
     /// <summary>Reads <c>/proc/cpuinfo</c> (falls back to 4 lanes at 2 GHz where it cannot be read).</summary>
     public static CpuPeak Detect()

@@ -51,12 +51,15 @@ public static class QualityCheck
             using var ortFp32 = SsnOnnxPredictor.FromNetwork(model.Network);
             using var ortInt8 = new SsnOnnxPredictor(SsnOnnxExporter.ExportInt8(model.Network, calibration, height, width,
                 new SsnOnnxExportOptions { FullResolutionOutputs = false }));
+            using var ortInt8MinMax = new SsnOnnxPredictor(SsnOnnxExporter.ExportInt8(model.Network, calibration, height, width,
+                new SsnOnnxExportOptions { FullResolutionOutputs = false }, percentile: 100));
             var backends = new (string Name, Func<float[], byte[]> Predict)[]
             {
                 ("torchsharp-fp32", img => { using var t = tensor(img, new long[] { 1, 3, height, width }); return fp32.Predict(t)[0].Labels; }),
                 ("torchsharp-bf16", img => { using var t = tensor(img, new long[] { 1, 3, height, width }); return bf16.Predict(t)[0].Labels; }),
                 ("onnxruntime-fp32", img => ortFp32.Predict(img, 1, height, width)[0].Labels),
                 ("onnxruntime-int8", img => ortInt8.Predict(img, 1, height, width)[0].Labels),
+                ("onnxruntime-int8-minmax", img => ortInt8MinMax.Predict(img, 1, height, width)[0].Labels),
             };
             var predictions = backends.ToDictionary(b => b.Name, b => val.Select(v => b.Predict(v.Image)).ToList());
             var result = new Dictionary<string, object> { ["epochs"] = epochs, ["train_images"] = trainCount, ["val_images"] = valCount, ["size"] = $"{height}x{width}" };

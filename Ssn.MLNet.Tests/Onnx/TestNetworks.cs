@@ -4,39 +4,59 @@ using static TorchSharp.torch;
 
 namespace Ssn.MLNet.Tests.Onnx;
 
-/// <summary>Tiny networks that look trained: non-zero guidance heads, non-trivial BatchNorm statistics and PReLU slopes.</summary>
+/// <summary>
+/// Tiny networks that look trained: non-zero guidance heads, non-trivial BatchNorm statistics and PReLU slopes.
+/// Every value comes from a seeded <see cref="Random"/>, not libtorch's global generator, so that test classes
+/// running in parallel (which reseed that generator) cannot change them.
+/// </summary>
 internal static class TestNetworks
 {
     public static SpatialSamplingNetwork Tiny(int numClasses = 5, int seed = 3, int steps = 10, float slopeScale = 0.5f)
     {
-        manual_seed(seed);
+        var rng = new Random(seed);
+        Tensor Uniform(Tensor like, double low, double high)
+        {
+            var values = new float[like.numel()];
+            for (int i = 0; i < values.Length; i++) values[i] = (float)(low + (high - low) * rng.NextDouble());
+            return tensor(values, like.shape);
+        }
         var network = new SpatialSamplingNetwork(SsnNetworkOptions.Tiny(numClasses) with { SamplingSteps = steps });
         using (no_grad())
         {
             foreach (var (_, m) in network.named_modules())
             {
-                if (m is BatchNorm2d bn)
+                if (m is Conv2d conv)
                 {
-                    bn.running_mean!.copy_(randn_like(bn.running_mean) * 0.2);
-                    bn.running_var!.copy_(rand_like(bn.running_var) + 0.5);
-                    bn.weight!.copy_(rand_like(bn.weight) + 0.5);
-                    bn.bias!.copy_(randn_like(bn.bias) * 0.1);
+                    double bound = 1 / Math.Sqrt(conv.weight!.shape[1] * conv.weight.shape[2] * conv.weight.shape[3]);
+                    conv.weight.copy_(Uniform(conv.weight, -bound, bound));
+                    conv.bias?.copy_(Uniform(conv.bias, -bound, bound));
                 }
-                else if (m is PReLU p) p.weight!.copy_(rand_like(p.weight) * slopeScale);
+                else if (m is BatchNorm2d bn)
+                {
+                    bn.running_mean!.copy_(Uniform(bn.running_mean, -0.3, 0.3));
+                    bn.running_var!.copy_(Uniform(bn.running_var, 0.5, 1.5));
+                    bn.weight!.copy_(Uniform(bn.weight, 0.5, 1.5));
+                    bn.bias!.copy_(Uniform(bn.bias, -0.15, 0.15));
+                }
+                else if (m is PReLU p) p.weight!.copy_(Uniform(p.weight, 0, slopeScale));
             }
             foreach (var head in new[] { network.GuidanceHead, network.InstanceGuidanceHead })
             {
-                head.weight!.copy_(randn_like(head.weight) * 0.5);
-                head.bias!.copy_(randn_like(head.bias) * 0.3);
+                head.weight!.copy_(Uniform(head.weight, -0.8, 0.8));
+                head.bias!.copy_(Uniform(head.bias, -0.5, 0.5));
             }
         }
         network.eval();
         return network;
     }
 
+    /// <summary>A deterministic normal-looking image <c>[1, 3, height, width]</c>.</summary>
     public static Tensor Image(int height, int width, int seed = 7)
     {
-        manual_seed(seed);
-        return randn(1, 3, height, width);
+        var rng = new Random(seed);
+        var values = new float[3 * height * width];
+        for (int i = 0; i < values.Length; i++)
+            values[i] = (float)(Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()));
+        return tensor(values, new long[] { 1, 3, height, width });
     }
 }

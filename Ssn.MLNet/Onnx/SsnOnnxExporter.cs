@@ -40,13 +40,17 @@ public static class SsnOnnxExporter
     /// <param name="height">Calibration image height (a multiple of 8).</param>
     /// <param name="width">Calibration image width (a multiple of 8).</param>
     /// <param name="options">Export options.</param>
-    public static byte[] ExportInt8(SpatialSamplingNetwork network, IReadOnlyList<float[]> calibrationImages, int height, int width, SsnOnnxExportOptions? options = null)
+    /// <param name="percentile">Activation ranges cover this percentile of the calibration values at each end
+    /// (default 99.99: outliers do not stretch the uint8 grid); 100 = plain min/max.</param>
+    public static byte[] ExportInt8(SpatialSamplingNetwork network, IReadOnlyList<float[]> calibrationImages, int height, int width,
+        SsnOnnxExportOptions? options = null, double percentile = 99.99)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(calibrationImages);
         options ??= new SsnOnnxExportOptions();
         options.Validate();
         if (calibrationImages.Count == 0) throw new ArgumentException("At least one calibration image is needed.", nameof(calibrationImages));
+        if (!(percentile is > 50 and <= 100)) throw new ArgumentOutOfRangeException(nameof(percentile), percentile, "The calibration percentile must be in (50, 100].");
         if (height % SsnNetworkOptions.OutputStride != 0 || width % SsnNetworkOptions.OutputStride != 0)
             throw new ArgumentException($"Calibration images must have sizes that are multiples of {SsnNetworkOptions.OutputStride}; got {height}×{width}.", nameof(height));
         SpatialSamplingNetwork? copy = network.IsBatchNormFolded ? null : network.ToInferenceNetwork();
@@ -55,7 +59,8 @@ public static class SsnOnnxExporter
             var net = copy ?? network;
             var calibration = new Quantisation();
             var model = Build(net, options with { FullResolutionOutputs = false }, calibration);
-            var ranges = new Dictionary<string, (float Min, float Max)>();
+            var samples = new Dictionary<string, List<float>>();
+            var extremes = new Dictionary<string, (float Min, float Max)>();
             using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(model))
             {
                 var names = calibration.Observed.ToArray();
@@ -71,9 +76,21 @@ public static class SsnOnnxExporter
                         var values = outputs[i].GetTensorDataAsSpan<float>();
                         float min = float.MaxValue, max = float.MinValue;
                         foreach (var v in values) { if (v < min) min = v; if (v > max) max = v; }
-                        ranges[names[i]] = ranges.TryGetValue(names[i], out var r) ? (Math.Min(r.Min, min), Math.Max(r.Max, max)) : (min, max);
+                        extremes[names[i]] = extremes.TryGetValue(names[i], out var r) ? (Math.Min(r.Min, min), Math.Max(r.Max, max)) : (min, max);
+                        if (!samples.TryGetValue(names[i], out var list)) samples[names[i]] = list = new List<float>();
+                        int step = Math.Max(1, values.Length / 262_144); // a regular subsample of ≤ 256 Ki values per image
+                        for (int k = 0; k < values.Length; k += step) list.Add(values[k]);
                     }
                 }
+            }
+            var ranges = new Dictionary<string, (float Min, float Max)>();
+            foreach (var (name, range) in extremes)
+            {
+                if (percentile >= 100) { ranges[name] = range; continue; }
+                var sorted = samples[name].ToArray();
+                Array.Sort(sorted);
+                int tail = (int)Math.Floor(sorted.Length * (100 - percentile) / 100);
+                ranges[name] = (sorted[tail], sorted[sorted.Length - 1 - tail]);
             }
             return Build(net, options, new Quantisation { Ranges = ranges });
         }

@@ -83,8 +83,24 @@ public static class TorchRuntime
         }
     }
 
+    [DllImport("libc", EntryPoint = "setenv")]
+    private static extern int SetNativeEnvironment(string name, string value, int overwrite);
+
+    /// <summary>
+    /// Makes libtorch's OpenMP workers sleep rather than spin while they wait (<c>OMP_WAIT_POLICY=PASSIVE</c>), unless
+    /// the variable is already set. libgomp reads it once when it loads, so it must be in the native environment
+    /// before libtorch is. On a 2-core machine shared with other processes, spinning workers made a 512×1024
+    /// inference 2.5–4× slower (measured); on an idle machine the difference is within noise.
+    /// </summary>
+    private static void PreferPassiveOpenMpWaiting()
+    {
+        try { SetNativeEnvironment("OMP_WAIT_POLICY", "PASSIVE", overwrite: 0); }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
+    }
+
     private static void PreloadLinuxNative()
     {
+        PreferPassiveOpenMpWaiting();
         var dirs = CandidateDirectories().ToList();
         string? shipped = dirs.Select(d => Path.Combine(d, LibTorchSharp)).FirstOrDefault(File.Exists);
         if (shipped is null)
