@@ -14,7 +14,8 @@ public static class SsnCommandLine
     public static RootCommand Build(CliEnvironment env)
     {
         var root = new RootCommand("Spatial Sampling Network (fast semantic + instance segmentation) for ML.NET. " +
-                                   "Without a verb: generate a synthetic Cityscapes-format dataset, train, evaluate and write everything to --out.");
+                                   "Without a verb: generate a synthetic Cityscapes-format dataset, train, evaluate and write everything to --out " +
+                                   "(trainer options left out take the main job's settings, not the paper's: see README).");
         MainJobCommand.Configure(root, env);
         root.Subcommands.Add(GenerateCommand.Create(env));
         root.Subcommands.Add(TrainCommand.Create(env));

@@ -57,6 +57,7 @@ internal sealed class TrainerOptionsBinder
     public Option<int?> MinArea { get; }
     public Option<int?> CellSize { get; }
     public Option<double?> MergeDistance { get; }
+    public Option<string?> ThingClasses { get; }
     public Option<int?> PredictionBatchSize { get; }
 
     public TrainerOptionsBinder()
@@ -99,6 +100,7 @@ internal sealed class TrainerOptionsBinder
         MinArea = Add(new Option<int?>("--min-area") { Description = "Instances smaller than this many pixels are dropped (50)." });
         CellSize = Add(new Option<int?>("--cell-size") { Description = "Cell size, in pixels, that groups predicted centres into instances (8)." });
         MergeDistance = Add(new Option<double?>("--merge-distance") { Description = "Neighbouring cells with closer mean centres merge (4 px; 0 = off)." });
+        ThingClasses = Add(new Option<string?>("--thing-classes") { Description = "Comma-separated class indices that form instances (default: the 8 Cityscapes instance classes; set it for other datasets)." });
         PredictionBatchSize = Add(new Option<int?>("--prediction-batch-size") { Description = "Images the trained model predicts at once (4)." });
     }
 
@@ -158,6 +160,7 @@ internal sealed class TrainerOptionsBinder
         Set(MinArea, v => x = x with { MinArea = v });
         Set(CellSize, v => x = x with { CellSize = v });
         Set(MergeDistance, v => x = x with { MergeDistance = v });
+        SetRef(ThingClasses, v => x = x with { ThingClasses = ParseList(v, "--thing-classes", int.Parse) });
         o.InstanceExtraction = x;
         Set(PredictionBatchSize, v => o.PredictionBatchSize = v);
         return o;

@@ -32,8 +32,9 @@ internal static class MainJobCommand
         var valImages = new Option<int>("--val-images") { Description = "Synthetic validation images.", DefaultValueFactory = _ => d.ValCount };
         var dataSeed = new Option<int>("--data-seed") { Description = "Seed of the synthetic dataset.", DefaultValueFactory = _ => d.Seed };
         var overlays = new Option<int>("--overlays") { Description = "Overlay PNGs to write (first val images).", DefaultValueFactory = _ => MainJobDefaults.Overlays };
+        var balance = new Option<bool>("--class-balance") { Description = "Weigh the cross-entropy by 1/ln(1.02 + class frequency) of the train labels (ENet); --class-weights overrides.", DefaultValueFactory = _ => MainJobDefaults.ClassBalance };
         var trainer = new TrainerOptionsBinder();
-        foreach (var o in new Option[] { output, data, width, height, trainImages, valImages, dataSeed, overlays }) root.Options.Add(o);
+        foreach (var o in new Option[] { output, data, width, height, trainImages, valImages, dataSeed, overlays, balance }) root.Options.Add(o);
         trainer.AddTo(root);
         CommandRunner.SetAction(root, env, (p, token) => RunAsync(env, new MainJobSettings
         {
@@ -44,6 +45,7 @@ internal static class MainJobCommand
                 Width = p.GetValue(width), Height = p.GetValue(height), TrainCount = p.GetValue(trainImages), ValCount = p.GetValue(valImages), Seed = p.GetValue(dataSeed),
             },
             Overlays = p.GetValue(overlays),
+            ClassBalance = p.GetValue(balance),
             Trainer = trainer.Apply(p, MainJobDefaults.Trainer(), 19),
         }, token));
     }
@@ -71,6 +73,7 @@ internal static class MainJobCommand
 
         // 2. Training.
         o.ValidationSet = val;
+        if (settings.ClassBalance && o.ClassWeights is null) o.ClassWeights = ClassBalance.EnetWeights(train);
         using var probe = new SpatialSamplingNetwork(o.Network with { NumClasses = 19 });
         long parameters = probe.parameters().Sum(t => t.numel());
         console.MarkupLine(Markup.Escape($"Training: {parameters:N0} parameters, {o.Epochs} epochs, batch {o.BatchSize}, lr {o.LearningRate:G3}, " +
@@ -105,6 +108,7 @@ internal static class MainJobCommand
             ["bestEpoch"] = best?.Epoch,
             ["batchSize"] = o.BatchSize,
             ["learningRate"] = o.LearningRate,
+            ["classWeights"] = o.ClassWeights is null ? null : new JsonArray(o.ClassWeights.Select(w => (JsonNode?)MetricsReport.Number(w)).ToArray()),
             ["parameters"] = parameters,
             ["network"] = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(o.Network)),
             ["generateSeconds"] = MetricsReport.Number(generateSeconds),
@@ -143,4 +147,5 @@ internal sealed record MainJobSettings
     public required SyntheticCityscapesOptions Dataset { get; init; }
     public required Ssn.MLNet.Trainers.SpatialSamplingTrainerOptions Trainer { get; init; }
     public int Overlays { get; init; } = MainJobDefaults.Overlays;
+    public bool ClassBalance { get; init; } = MainJobDefaults.ClassBalance;
 }

@@ -1,0 +1,212 @@
+using System.Text.Json;
+using Ssn.MLNet.Data.Synthetic;
+using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Samples.Cli;
+using Ssn.MLNet.Samples.Snippets;
+using Ssn.MLNet.Trainers;
+
+namespace Ssn.MLNet.Tests.Samples;
+
+/// <summary>
+/// The command line, run in-process on a tiny synthetic dataset (64×32, 4 train + 2 val) and the tiny network: every verb,
+/// the main job end to end, the README snippet, and the error contract (one line, non-zero exit code).
+/// </summary>
+[TestClass]
+public sealed class CommandLineTests
+{
+    private static string work = "", data = "", model = "";
+    private static readonly string[] Tiny = { "--network", "tiny", "--epochs", "1", "--batch-size", "2", "--min-scale", "1", "--max-scale", "1", "--threads", "2" };
+
+    private sealed record Run(int Code, string Output, string Error);
+
+    private static Run Invoke(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = SsnCommandLine.InvokeAsync(args, CliEnvironment.Plain(output, error)).GetAwaiter().GetResult();
+        return new Run(code, output.ToString(), error.ToString());
+    }
+
+    private static void AssertOneLineError(Run run, int code, string fragment)
+    {
+        Assert.AreEqual(code, run.Code, $"exit code; stderr: {run.Error}");
+        var lines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.AreEqual(1, lines.Length, $"one error line expected, got: {run.Error}");
+        StringAssert.StartsWith(lines[0], "error: ");
+        StringAssert.Contains(lines[0], fragment);
+    }
+
+    [ClassInitialize]
+    public static void GenerateAndTrain(TestContext _)
+    {
+        work = Path.Combine(Path.GetTempPath(), $"ssn-cli-{Guid.NewGuid():N}");
+        data = Path.Combine(work, "data");
+        model = Path.Combine(work, "model.zip");
+        var generate = Invoke("generate", "--out", data, "--width", "64", "--height", "32", "--train-images", "4", "--val-images", "2", "--seed", "5");
+        Assert.AreEqual(0, generate.Code, generate.Error);
+        var train = Invoke(["train", "--data", data, "--out", model, .. Tiny]);
+        Assert.AreEqual(0, train.Code, train.Error + train.Output);
+    }
+
+    [ClassCleanup]
+    public static void Cleanup()
+    {
+        if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+    }
+
+    [TestMethod]
+    public void GenerateWritesBothSplitsInTheCityscapesLayout()
+    {
+        Assert.AreEqual(4, Directory.GetFiles(Path.Combine(data, "leftImg8bit", "train"), "*_leftImg8bit.png", SearchOption.AllDirectories).Length);
+        Assert.AreEqual(2, Directory.GetFiles(Path.Combine(data, "gtFine", "val"), "*_gtFine_instanceIds.png", SearchOption.AllDirectories).Length);
+        var again = Invoke("generate", "--out", data, "--width", "64", "--height", "32", "--train-images", "4", "--val-images", "2", "--seed", "5");
+        Assert.AreEqual(0, again.Code);
+        StringAssert.Contains(again.Output, "reused", "a complete dataset with the same options is cached");
+    }
+
+    [TestMethod]
+    public void TrainSavesAModelAndItsTrainingCurve()
+    {
+        Assert.IsTrue(new FileInfo(model).Length > 1000);
+        var curve = Path.Combine(work, "model-training-curve.png");
+        Assert.IsTrue(File.Exists(curve));
+        CollectionAssert.AreEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(curve).Take(4).ToArray());
+    }
+
+    [TestMethod]
+    public void EvaluateWritesMetricsJsonFromARealEvaluation()
+    {
+        string outDir = Path.Combine(work, "eval");
+        var run = Invoke("evaluate", "--model", model, "--data", data, "--out", outDir, "--overlays", "1", "--cityscapes-results");
+        Assert.AreEqual(0, run.Code, run.Error);
+        StringAssert.Contains(run.Output, "mean IoU");
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")));
+        var r = json.RootElement;
+        double miou = r.GetProperty("meanIoU").GetDouble(), acc = r.GetProperty("pixelAccuracy").GetDouble();
+        Assert.IsTrue(miou is >= 0 and <= 1 && acc is > 0 and <= 1, $"mIoU {miou}, pixel accuracy {acc}");
+        Assert.AreEqual(2, r.GetProperty("valImages").GetInt32());
+        Assert.AreEqual(19, r.GetProperty("perClassIoU").EnumerateObject().Count());
+        Assert.IsTrue(r.TryGetProperty("ap50", out _), "AP50 is reported (null: no ground-truth instance reaches the official 100-pixel minimum at 64×32)");
+        Assert.AreEqual(1, Directory.GetFiles(Path.Combine(outDir, "overlays")).Length);
+        Assert.AreEqual(2, Directory.GetFiles(Path.Combine(outDir, "cityscapes-results", "pixel")).Length);
+        Assert.AreEqual(2, Directory.GetFiles(Path.Combine(outDir, "cityscapes-results", "instance"), "*.txt").Length);
+    }
+
+    [TestMethod]
+    public void PredictWritesColouredMapsOverlaysInstanceMapsAndCityscapesResults()
+    {
+        string outDir = Path.Combine(work, "pred");
+        string images = Path.Combine(data, "leftImg8bit", "val");
+        var run = Invoke("predict", "--model", model, images, "--out", outDir);
+        Assert.AreEqual(0, run.Code, run.Error);
+        var stems = Directory.GetFiles(images, "*.png", SearchOption.AllDirectories).Select(Path.GetFileNameWithoutExtension).ToList();
+        Assert.AreEqual(2, stems.Count);
+        foreach (var stem in stems)
+        {
+            foreach (var suffix in new[] { "_labels.png", "_overlay.png", "_instances.png" })
+                Assert.IsTrue(File.Exists(Path.Combine(outDir, stem + suffix)), stem + suffix);
+            var instances = Ssn.MLNet.Imaging.LabelPng.ReadGray16(Path.Combine(outDir, stem + "_instances.png"));
+            Assert.AreEqual((64, 32), (instances.Width, instances.Height));
+            Assert.IsTrue(File.Exists(Path.Combine(outDir, "cityscapes-results", "pixel", stem + ".png")));
+            Assert.IsTrue(File.Exists(Path.Combine(outDir, "cityscapes-results", "instance", stem + ".txt")));
+        }
+    }
+
+    [TestMethod]
+    public void TrainWritesCheckpointsAndResumesFromOne()
+    {
+        string checkpoints = Path.Combine(work, "ckpt");
+        var first = Invoke(["train", "--data", data, "--out", Path.Combine(work, "a.zip"), "--checkpoint-dir", checkpoints, "--val-split", "none", .. Tiny]);
+        Assert.AreEqual(0, first.Code, first.Error);
+        var checkpoint = Directory.GetFiles(checkpoints).Single();
+        var resumed = Invoke(["train", "--data", data, "--out", Path.Combine(work, "b.zip"), "--resume", checkpoint, "--val-split", "none",
+            .. Tiny[..2], "--epochs", "2", .. Tiny[4..]]);
+        Assert.AreEqual(0, resumed.Code, resumed.Error);
+        StringAssert.Contains(resumed.Output, "epoch   1/1", "epoch 1 (of the first, 1-epoch run) comes from the checkpoint's history");
+        StringAssert.Contains(resumed.Output, "epoch   2/2");
+    }
+
+    [TestMethod]
+    public void TheMainJobWritesEveryFileOnATinyConfiguration()
+    {
+        string outDir = Path.Combine(work, "main"), cache = Path.Combine(work, "main-data");
+        var run = Invoke(["--out", outDir, "--data", cache, "--width", "64", "--height", "32", "--train-images", "4", "--val-images", "2", "--overlays", "2", .. Tiny]);
+        Assert.AreEqual(0, run.Code, run.Error + run.Output);
+        foreach (var file in new[] { "model.zip", "metrics.json", "training-curve.png" })
+            Assert.IsTrue(File.Exists(Path.Combine(outDir, file)), file);
+        Assert.AreEqual(2, Directory.GetFiles(Path.Combine(outDir, "overlays"), "*.png").Length);
+        Assert.AreEqual(2, Directory.GetFiles(Path.Combine(outDir, "cityscapes-results", "pixel"), "*.png").Length);
+        Assert.AreEqual(2, Directory.GetFiles(Path.Combine(outDir, "cityscapes-results", "instance"), "*.txt").Length);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")));
+        var r = json.RootElement;
+        foreach (var key in new[] { "meanIoU", "pixelAccuracy", "meanClassAccuracy", "perClassIoU", "ap", "ap50", "trainSeconds", "inferenceMsPerImage", "imageSize", "trainImages", "valImages", "datasetRoot" })
+            Assert.IsTrue(r.TryGetProperty(key, out _), $"metrics.json lacks '{key}'");
+        Assert.AreEqual(Path.GetFullPath(cache), r.GetProperty("datasetRoot").GetString());
+        Assert.AreEqual(4, r.GetProperty("trainImages").GetInt32());
+        Assert.AreEqual(64, r.GetProperty("imageSize").GetProperty("width").GetInt32());
+        Assert.IsTrue(r.GetProperty("inferenceMsPerImage").GetDouble() > 0);
+        StringAssert.Contains(run.Output, "Results");
+
+        var model = new Microsoft.ML.MLContext().Model.Load(Path.Combine(outDir, "model.zip"), out _);
+        Assert.IsInstanceOfType<Ssn.MLNet.Transforms.SpatialSamplingTransformer>(model, "model.zip loads with plain mlContext.Model.Load");
+        ((IDisposable)model).Dispose();
+    }
+
+    [TestMethod]
+    public void EveryVerbHasHelp()
+    {
+        foreach (var verb in new[] { Array.Empty<string>(), ["generate"], ["train"], ["evaluate"], ["predict"] })
+        {
+            var run = Invoke([.. verb, "--help"]);
+            Assert.AreEqual(0, run.Code, string.Join(' ', verb));
+            StringAssert.Contains(run.Output, "Usage:", string.Join(' ', verb));
+        }
+        StringAssert.Contains(Invoke("train", "--help").Output, "--checkpoint-dir");
+    }
+
+    [TestMethod]
+    public void BadInputGivesOneErrorLineAndANonZeroExitCode()
+    {
+        string missing = Path.Combine(work, "no-such-folder");
+        AssertOneLineError(Invoke("train", "--data", missing), 1, missing);
+        AssertOneLineError(Invoke("evaluate", "--data", data), 2, "--model");
+        AssertOneLineError(Invoke("predict", "--model", Path.Combine(work, "none.zip"), data), 1, "none.zip");
+        AssertOneLineError(Invoke("predict", "--model", model, missing), 1, missing);
+        AssertOneLineError(Invoke("train", "--data", data, "--format", "bogus"), 2, "bogus");
+        AssertOneLineError(Invoke("generate", "--out", Path.Combine(work, "g"), "--width", "8"), 1, "Width");
+        AssertOneLineError(Invoke("train", "--data", data, "--network", "tiny", "--epochs", "0"), 1, "Epochs");
+        AssertOneLineError(Invoke("train", "--data", data, "--format", "folders"), 1, "--classes");
+        AssertOneLineError(Invoke("train", "--format", "folders", "--classes", "a,b"), 1, "--images");
+        AssertOneLineError(Invoke("no-such-verb"), 2, "no-such-verb");
+    }
+
+    [TestMethod]
+    public void TheReadmeSnippetRunsAndIsTheOneInTheReadme()
+    {
+        var synthetic = new SyntheticCityscapesOptions { Width = 64, Height = 32, TrainCount = 4, ValCount = 2, Seed = 5 };
+        var options = new SpatialSamplingTrainerOptions { Epochs = 1, BatchSize = 2, Network = SsnNetworkOptions.Tiny(19), NumberOfThreads = 2 };
+        var (miou, _) = ReadmePipeline.Run(Path.Combine(work, "snippet"), Path.Combine(work, "snippet.zip"), synthetic, options);
+        Assert.IsTrue(miou is >= 0 and <= 1);
+
+        string source = File.ReadAllText(Path.Combine(RepoRoot(), "Ssn.MLNet.Samples", "Snippets", "ReadmePipeline.cs"));
+        string readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md"));
+        var snippet = Between(source, "// <readme-snippet>", "// </readme-snippet>");
+        Assert.IsTrue(Normalize(readme).Contains(Normalize(snippet)), "README.md must show the snippet of ReadmePipeline.cs verbatim");
+    }
+
+    private static string Between(string text, string start, string end)
+    {
+        int a = text.IndexOf(start, StringComparison.Ordinal) + start.Length, b = text.IndexOf(end, StringComparison.Ordinal);
+        return text[a..b];
+    }
+
+    private static string Normalize(string code) =>
+        string.Join('\n', code.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
+
+    private static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Ssn.MLNet.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("Ssn.MLNet.sln not found above the test folder.");
+    }
+}
