@@ -69,38 +69,12 @@ public sealed class SsnOnnxTransformer : ITransformer, ISsnModelLoadable, IDispo
     public bool IsRowToRowMapper => true;
 
     /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
-    {
-        var size = (ImageDataViewType)ImageColumn(inputSchema).Type;
-        bool known = size.Height > 0 && size.Width > 0;
-        VectorDataViewType Map(PrimitiveDataViewType t) => known ? new VectorDataViewType(t, size.Height, size.Width) : new VectorDataViewType(t);
-        var builder = new DataViewSchema.Builder();
-        builder.AddColumns(inputSchema);
-        var classNames = new DataViewSchema.Annotations.Builder();
-        classNames.Add(SegmentationEvaluation.ClassNamesAnnotation, new VectorDataViewType(TextDataViewType.Instance, ClassNames.Count),
-            (ref VBuffer<ReadOnlyMemory<char>> names) => names = new VBuffer<ReadOnlyMemory<char>>(ClassNames.Count, ClassNames.Select(n => n.AsMemory()).ToArray()));
-        builder.AddColumn(SegmentationOutputColumns.PredictedLabel, Map(NumberDataViewType.Byte), classNames.ToAnnotations());
-        builder.AddColumn(SegmentationOutputColumns.PredictedInstanceIds, Map(NumberDataViewType.Int32));
-        builder.AddColumn(SegmentationOutputColumns.InstanceClasses, new VectorDataViewType(NumberDataViewType.Int32));
-        builder.AddColumn(SegmentationOutputColumns.InstanceScores, new VectorDataViewType(NumberDataViewType.Single));
-        builder.AddColumn(SegmentationOutputColumns.InstanceAreas, new VectorDataViewType(NumberDataViewType.Int32));
-        builder.AddColumn(SegmentationOutputColumns.InstanceBoxes, new VectorDataViewType(NumberDataViewType.Single));
-        if (Options.OutputScores)
-            builder.AddColumn(SegmentationOutputColumns.Score, known
-                ? new VectorDataViewType(NumberDataViewType.Single, ClassNames.Count, size.Height, size.Width)
-                : new VectorDataViewType(NumberDataViewType.Single));
-        return builder.ToSchema();
-    }
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) =>
+        SegmentationOutputSchema.Build(inputSchema, ImageColumn(inputSchema), ClassNames, Options.OutputScores);
 
     /// <summary>The image column, validated.</summary>
-    public DataViewSchema.Column ImageColumn(DataViewSchema schema)
-    {
-        var column = schema.GetColumnOrNull(Options.ImageColumnName)
-            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"Input column '{Options.ImageColumnName}' not found; the ONNX Spatial Sampling transformer needs an image column (MLImage). Columns present: {string.Join(", ", schema.Select(c => c.Name))}.");
-        if (column.Type is not ImageDataViewType)
-            throw new ArgumentOutOfRangeException(nameof(schema), $"Input column '{Options.ImageColumnName}' has type {column.Type}; expected an image column (MLImage, ImageDataViewType).");
-        return column;
-    }
+    public DataViewSchema.Column ImageColumn(DataViewSchema schema) =>
+        SegmentationOutputSchema.ImageColumn(schema, Options.ImageColumnName, "ONNX Spatial Sampling transformer");
 
     /// <inheritdoc />
     public IDataView Transform(IDataView input)
@@ -115,13 +89,7 @@ public sealed class SsnOnnxTransformer : ITransformer, ISsnModelLoadable, IDispo
 
     IReadOnlyList<SsnPrediction> ISegmentationPredictionSource.PredictImages(IReadOnlyList<MLImage> images)
     {
-        int h = images[0].Height, w = images[0].Width, plane = 3 * h * w;
-        var data = new float[images.Count * plane];
-        for (int i = 0; i < images.Count; i++)
-        {
-            if (images[i].Height != h || images[i].Width != w) throw new ArgumentException("A batch must hold images of one size.");
-            Normalization.ToChw(images[i], data.AsSpan(i * plane, plane));
-        }
+        var (data, h, w) = SegmentationOutputSchema.Batch(images, Normalization);
         return Predictor.Predict(data, images.Count, h, w, Options.OutputScores);
     }
 
