@@ -3,6 +3,8 @@ using Ssn.MLNet.Data.Synthetic;
 using Ssn.MLNet.Inference;
 using Ssn.MLNet.Instances;
 using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Modeling.Baselines;
+using Ssn.MLNet.Modeling.Decoders;
 using Ssn.MLNet.Onnx;
 using Ssn.MLNet.Runtime;
 using TorchSharp;
@@ -140,7 +142,19 @@ public sealed class BenchRunner
             var zero = new float[guidance.Length];
             report.DecoderMs["bilinear_fused"] = Time("plain bilinear upsampling (fused C#, zero guidance)", () =>
                 GuidedClassMap.Compute(logits, zero, default, 19, lh, lw, StageH, StageW, StageH, StageW, 1.0, false)).MedianMs;
-            report.DecoderMs["erfnet_deconv"] = null;
+            // ERFNet's own decoder (3 deconvolutions + 4 non-bt-1D, Romera et al.) on the same 128-channel features, to the
+            // same full-resolution class map; its BatchNorms are not folded (the baselines cannot fold yet).
+            using (var erfnet = new ErfnetDecoder(folded.Encoder.OutputChannels, 19))
+            {
+                erfnet.eval();
+                foreach (var p in erfnet.parameters()) p.requires_grad = false;
+                var encoded = new EncoderOutput(features);
+                report.DecoderMs["erfnet_deconv"] = Time("ERFNet decoder (deconvolutions + non-bt-1D) + softmax, max", () =>
+                {
+                    using var s = NewDisposeScope();
+                    softmax(erfnet.Decode(encoded, StageH, StageW), 1).max(1);
+                }).MedianMs;
+            }
 
             // 4. t sweep (Table 6).
             log.WriteLine("t sweep (instance sampling module at 1/8 of 512×1024):");
