@@ -20,7 +20,6 @@ namespace Ssn.MLNet.Transforms;
 public sealed class SpatialSamplingTransformer : ITransformer, ISsnModelLoadable, IDisposable, ISegmentationPredictionSource
 {
     private const string NetworkStream = "Network.bin";
-    private readonly IHost host;
 
     /// <summary>Wraps a trained network.</summary>
     /// <param name="env">The ML.NET environment (an <see cref="MLContext"/>).</param>
@@ -33,7 +32,6 @@ public sealed class SpatialSamplingTransformer : ITransformer, ISsnModelLoadable
     {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(network);
-        host = env.Register(nameof(SpatialSamplingTransformer));
         Options = options ?? new SpatialSamplingTransformerOptions();
         Options.Validate();
         if (classNames.Count != network.Options.NumClasses)
@@ -66,9 +64,6 @@ public sealed class SpatialSamplingTransformer : ITransformer, ISsnModelLoadable
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) =>
         SegmentationOutputSchema.Build(inputSchema, ImageColumn(inputSchema), ClassNames, Options.OutputScores);
 
-    /// <summary>Number of columns this transformer adds.</summary>
-    internal int AddedColumnCount => Options.OutputScores ? 7 : 6;
-
     /// <summary>The image column, validated.</summary>
     public DataViewSchema.Column ImageColumn(DataViewSchema schema) =>
         SegmentationOutputSchema.ImageColumn(schema, Options.ImageColumnName, "Spatial Sampling transformer");
@@ -95,9 +90,6 @@ public sealed class SpatialSamplingTransformer : ITransformer, ISsnModelLoadable
     DataViewSchema.Column ISegmentationPredictionSource.ImageColumn(DataViewSchema schema) => ImageColumn(schema);
 
     IReadOnlyList<SsnPrediction> ISegmentationPredictionSource.PredictImages(IReadOnlyList<MLImage> images) => PredictImages(images);
-
-    /// <summary>The ML.NET channel for log messages.</summary>
-    internal IChannel StartChannel(string name) => host.Start(name);
 
     #region Persistence
     /// <inheritdoc />
