@@ -5,7 +5,7 @@ namespace Ssn.MLNet.Samples.Cli;
 
 /// <summary>
 /// The <c>Ssn.MLNet.Samples</c> command line (System.CommandLine 2.0): no verb runs the main job; verbs <c>generate</c>,
-/// <c>train</c>, <c>evaluate</c>, <c>predict</c> (and <c>bench</c>). Every verb has <c>--help</c>; bad input gives a
+/// <c>train</c>, <c>evaluate</c>, <c>predict</c>, <c>bench</c> and <c>ablation</c>. Every verb has <c>--help</c>; bad input gives a
 /// one-line <c>error: …</c> and a non-zero exit code.
 /// </summary>
 public static class SsnCommandLine
@@ -22,6 +22,7 @@ public static class SsnCommandLine
         root.Subcommands.Add(EvaluateCommand.Create(env));
         root.Subcommands.Add(PredictCommand.Create(env));
         root.Subcommands.Add(Bench.BenchCommand.Create());
+        root.Subcommands.Add(Ablation.AblationCommand.Create(env));
         return root;
     }
 
