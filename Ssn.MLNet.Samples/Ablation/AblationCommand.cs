@@ -45,6 +45,18 @@ internal static class AblationCommand
 
         command.Validators.Add(result =>
         {
+            try
+            {
+                Validate(result);
+            }
+            catch (InvalidOperationException)
+            {
+                // A value that did not parse (e.g. --table seven) is reported by the parser itself; reading it throws.
+            }
+        });
+
+        void Validate(CommandResult result)
+        {
             int t = result.GetValue(table);
             if (!AblationTable.Known.Contains(t)) { result.AddError($"--table {t} is not an ablation table; expected one of {string.Join(", ", AblationTable.Known)}."); return; }
             if (result.GetValue(budget) is { } b && !(b > 0 && double.IsFinite(b))) result.AddError($"--budget-minutes must be a positive number of minutes (got {b.ToString(CultureInfo.InvariantCulture)}).");
@@ -63,7 +75,7 @@ internal static class AblationCommand
                 else if (wanted.FirstOrDefault(w => !keys.Contains(w, StringComparer.OrdinalIgnoreCase)) is { } bad)
                     result.AddError($"--rows: table {t} has no row '{bad}'; its rows are {string.Join(", ", keys)}.");
             }
-        });
+        }
 
         CommandRunner.SetAction(command, env, async (p, token) =>
         {
