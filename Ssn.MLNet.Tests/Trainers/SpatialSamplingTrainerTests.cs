@@ -39,7 +39,7 @@ public sealed class SpatialSamplingTrainerTests
     };
 
     private static float[] Weights(Ssn.MLNet.Transforms.SpatialSamplingTransformer model) =>
-        model.Network.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray()).ToArray();
+        model.Network!.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray()).ToArray();
 
     /// <summary>Checkpoint after epoch 1 of 2, cancel, resume: the result equals an uninterrupted 2-epoch run.</summary>
     [TestMethod]
