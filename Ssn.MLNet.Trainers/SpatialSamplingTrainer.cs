@@ -178,8 +178,8 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
         });
     }
 
-    /// <summary>A distinct, reproducible seed per (run seed, epoch, stream).</summary>
-    private static int EpochSeed(int seed, int epoch, int stream) => HashCode.Combine(seed, epoch, stream) & int.MaxValue;
+    /// <summary>A distinct seed per (run seed, epoch, stream), the same in every process.</summary>
+    internal static int EpochSeed(int seed, int epoch, int stream) => StableSeed.Mix(seed, epoch, stream);
 
     /// <summary>Mean IoU of <paramref name="network"/> (eval mode) on the validation data.</summary>
     private static double Validate(TrainableNetwork network, TrainingData validation, IReadOnlyList<string> classNames, ImageNormalization normalization)
