@@ -10,6 +10,7 @@ using Ssn.MLNet.Instances;
 using Ssn.MLNet.MLNetInterop;
 using Ssn.MLNet.Modeling;
 using Ssn.MLNet.Data.Augmentation;
+using Ssn.MLNet.Trainers.Networks;
 using Ssn.MLNet.Trainers.Optimization;
 using Ssn.MLNet.Transforms;
 using TorchSharp;
@@ -19,7 +20,9 @@ namespace Ssn.MLNet.Trainers;
 
 /// <summary>
 /// Trains the Spatial Sampling Network (paper §5–6) on an <see cref="IDataView"/> of images, train-id maps and,
-/// when present, Cityscapes-encoded instance maps, and returns a <see cref="SpatialSamplingTransformer"/>.
+/// when present, Cityscapes-encoded instance maps, and returns a <see cref="SpatialSamplingTransformer"/>. With
+/// <see cref="SpatialSamplingTrainerOptions.Architecture"/> and <see cref="SpatialSamplingTrainerOptions.Decoder"/> it
+/// trains the paper's Table 1 networks instead (ERFNet, ENet, ESPNet, or SSN with another decoder), semantic only.
 /// Create it through <c>mlContext.Segmentation().Trainers.SpatialSampling(...)</c>.
 /// </summary>
 public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransformer>
@@ -69,7 +72,9 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
     {
         ArgumentNullException.ThrowIfNull(input);
         var o = Options;
-        var train = new TrainingData(input, o.ImageColumnName, o.LabelColumnName, o.InstanceColumnName, "training");
+        // Instance maps are read only for a network with an instance module.
+        var train = new TrainingData(input, o.ImageColumnName, o.LabelColumnName,
+            TrainableNetwork.IsSpatialSamplingNetwork(o) ? o.InstanceColumnName : null, "training");
         var validation = o.ValidationSet is null ? null
             : new TrainingData(o.ValidationSet, o.ImageColumnName, o.LabelColumnName, null, "validation");
         var classNames = o.ClassNames ?? (input as SegmentationDataSource)?.ClassNames ?? CityscapesLabels.TrainClassNames;
@@ -80,26 +85,27 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
         if (o.NumberOfThreads > 0) set_num_threads(o.NumberOfThreads);
         var device = new Device(o.Device);
         manual_seed(o.Seed);
-        var network = new SpatialSamplingNetwork(o.Network with { NumClasses = classNames.Count });
-        network.to(device);
-        using var optimizer = new AdamOptimizer(network.parameters(), o.LearningRate, o.WeightDecay);
+        var network = TrainableNetwork.Create(o, classNames.Count);
+        network.Module.to(device);
+        bool instances = train.HasInstances;
+        using var optimizer = new AdamOptimizer(network.Module.parameters(), o.LearningRate, o.WeightDecay);
         var loss = new SsnLoss(o.IgnoreLabel, o.ClassWeights is null ? null : tensor(o.ClassWeights, device: device),
             o.InstanceLoss, o.SemanticLossWeight, o.InstanceLossWeight);
         var augmenter = new SegmentationAugmenter(o.Augmentation);
 
         var checkpoint = new TrainingCheckpoint();
-        SpatialSamplingNetwork? best = null;
+        TrainableNetwork? best = null;
         if (o.ResumeFrom is not null)
         {
             (checkpoint, best) = TrainingCheckpoint.Load(o.ResumeFrom, network, optimizer, o.Seed);
-            best?.to(device);
+            best?.Module.to(device);
             ch.Info(MessageSensitivity.None, $"Resumed from '{o.ResumeFrom}' after epoch {checkpoint.CompletedEpochs}.");
         }
         var history = checkpoint.History.ToList();
         double bestIoU = checkpoint.BestMeanIoU;
         var clock = Stopwatch.StartNew();
-        ch.Info(MessageSensitivity.None, $"Training the Spatial Sampling Network: {network.parameters().Sum(p => p.numel()):N0} parameters, {classNames.Count} classes, " +
-                $"{(train.HasInstances ? "semantic + instance" : "semantic only")}, {o.Epochs} epochs, batch {o.BatchSize}, device {device}.");
+        ch.Info(MessageSensitivity.None, $"Training the {network.Description}: {network.Module.parameters().Sum(p => p.numel()):N0} parameters, {classNames.Count} classes, " +
+                $"{(instances ? "semantic + instance" : "semantic only")}, {o.Epochs} epochs, batch {o.BatchSize}, device {device}.");
 
         for (int epoch = checkpoint.CompletedEpochs; epoch < o.Epochs; epoch++)
         {
@@ -109,19 +115,15 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
             manual_seed(EpochSeed(o.Seed, epoch, 1));
             var random = new Random(EpochSeed(o.Seed, epoch, 2));
 
-            network.train();
+            network.Module.train();
             var epochClock = Stopwatch.StartNew();
             double sumLoss = 0, sumSemantic = 0, sumInstance = 0;
             int batches = 0, images = 0;
-            foreach (var batch in Batches(train, augmenter, o.Normalization, random, o.BatchSize, device, o.CancellationToken))
+            foreach (var batch in Batches(train, augmenter, o.Normalization, random, o.BatchSize, instances, device, o.CancellationToken))
             {
                 using var scope = NewDisposeScope();
                 optimizer.ZeroGrad();
-                using var output = network.forward(batch.Images);
-                var grid = network.UpsamplingGrid(output);
-                var logits = SpatialSamplingNetwork.UpsampleLogits(output, grid);
-                var centres = batch.Targets is null ? null : SpatialSamplingNetwork.UpsampleCentres(output, grid, GridSampleMode.Bilinear);
-                using var parts = loss.Compute(logits, batch.Labels, centres, batch.Targets, batch.Mask, output.Logits.shape[2], output.Logits.shape[3]);
+                using var parts = network.Loss(loss, batch.Images, batch.Labels, batch.Targets, batch.Mask);
                 parts.Total.backward();
                 optimizer.Step();
                 sumLoss += parts.Total.item<float>();
@@ -141,11 +143,11 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
                 {
                     bestIoU = meanIoU;
                     best?.Dispose();
-                    best = Copy(network);
+                    best = network.Copy();
                 }
             }
             var progress = new TrainingProgress(epoch + 1, o.Epochs, sumLoss / batches, sumSemantic / batches,
-                train.HasInstances ? sumInstance / batches : double.NaN, lr, images / seconds, meanIoU, clock.Elapsed);
+                instances ? sumInstance / batches : double.NaN, lr, images / seconds, meanIoU, clock.Elapsed);
             history.Add(progress);
             ch.Info(MessageSensitivity.None, $"epoch {progress.Epoch}/{o.Epochs}: loss {progress.Loss:F4} (semantic {progress.SemanticLoss:F4}, instance {progress.InstanceLoss:F4}), " +
                     $"lr {lr:G3}, {progress.ImagesPerSecond:F1} images/s" + (validation is null ? "" : $", val mIoU {meanIoU:F4}"));
@@ -167,8 +169,8 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
             network = best;
         }
         else best?.Dispose();
-        network.eval();
-        return new SpatialSamplingTransformer(Environment, network, classNames, o.Normalization, new SpatialSamplingTransformerOptions
+        network.Module.eval();
+        return network.ToTransformer(Environment, classNames, o.Normalization, new SpatialSamplingTransformerOptions
         {
             ImageColumnName = o.ImageColumnName,
             BatchSize = o.PredictionBatchSize,
@@ -176,38 +178,21 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
         });
     }
 
-    /// <summary>A distinct, reproducible seed per (run seed, epoch, stream).</summary>
-    private static int EpochSeed(int seed, int epoch, int stream) => HashCode.Combine(seed, epoch, stream) & int.MaxValue;
+    /// <summary>A distinct seed per (run seed, epoch, stream), the same in every process.</summary>
+    internal static int EpochSeed(int seed, int epoch, int stream) => StableSeed.Mix(seed, epoch, stream);
 
-    private static SpatialSamplingNetwork Copy(SpatialSamplingNetwork network)
+    /// <summary>Mean IoU of <paramref name="network"/> (eval mode) on the validation data.</summary>
+    private static double Validate(TrainableNetwork network, TrainingData validation, IReadOnlyList<string> classNames, ImageNormalization normalization)
     {
-        var copy = new SpatialSamplingNetwork(network.Options);
-        copy.load_state_dict(network.state_dict());
-        copy.to(network.parameters().First().device);
-        return copy;
-    }
-
-    /// <summary>Mean IoU of <paramref name="network"/> (eval mode, folded) on the validation data.</summary>
-    private static double Validate(SpatialSamplingNetwork network, TrainingData validation, IReadOnlyList<string> classNames, ImageNormalization normalization)
-    {
-        network.eval();
+        network.Module.eval();
         var accumulator = new SegmentationMetricsAccumulator(classNames.Count, classNames);
-        bool instances = network.ComputeInstances;
-        network.ComputeInstances = false;
-        try
+        using var predictor = network.CreateValidationPredictor();
+        foreach (var sample in validation.Read(null))
         {
-            using var predictor = new SsnPredictor(network);
-            foreach (var sample in validation.Read(null))
-            {
-                normalization.NormalizeInPlace(sample.Image, sample.Width * sample.Height);
-                using var x = tensor(sample.Image, new long[] { 1, 3, sample.Height, sample.Width });
-                var p = predictor.Predict(x)[0];
-                accumulator.Add(sample.Label, p.Labels);
-            }
-        }
-        finally
-        {
-            network.ComputeInstances = instances;
+            normalization.NormalizeInPlace(sample.Image, sample.Width * sample.Height);
+            using var x = tensor(sample.Image, new long[] { 1, 3, sample.Height, sample.Width });
+            var p = predictor.Predict(x)[0];
+            accumulator.Add(sample.Label, p.Labels);
         }
         return accumulator.GetMetrics().MeanIoU;
     }
@@ -232,7 +217,7 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
     /// ahead of training. The last incomplete batch is kept (as long as it has one image).
     /// </summary>
     private static IEnumerable<Batch> Batches(TrainingData data, SegmentationAugmenter augmenter, ImageNormalization normalization,
-        Random random, int batchSize, Device device, CancellationToken token)
+        Random random, int batchSize, bool instances, Device device, CancellationToken token)
     {
         using var queue = new BlockingCollection<HostBatch>(boundedCapacity: 2);
         Exception? failure = null;
@@ -250,9 +235,9 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
                             $"{augmented.Width}×{augmented.Height}); set Augmentation.CropWidth and CropHeight so that batches can be stacked.");
                     normalization.NormalizeInPlace(augmented.Image, augmented.Width * augmented.Height);
                     pending.Add(augmented);
-                    if (pending.Count == batchSize) { queue.Add(Stack(pending), token); pending.Clear(); }
+                    if (pending.Count == batchSize) { queue.Add(Stack(pending, instances), token); pending.Clear(); }
                 }
-                if (pending.Count > 0) queue.Add(Stack(pending), token);
+                if (pending.Count > 0) queue.Add(Stack(pending, instances), token);
             }
             catch (Exception e) { failure = e; }
             finally { queue.CompleteAdding(); }
@@ -272,12 +257,12 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
         if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
     }
 
-    private static HostBatch Stack(List<SegmentationSample> items)
+    /// <summary>Stacks samples; instance centres and mask only when <paramref name="instances"/> (the network trains them).</summary>
+    private static HostBatch Stack(List<SegmentationSample> items, bool instances)
     {
         int w = items[0].Width, h = items[0].Height, n = w * h, b = items.Count;
         var images = new float[b * 3 * n];
         var labels = new long[b * n];
-        bool instances = items[0].Instances is not null;
         var centres = instances ? new float[b * 2 * n] : null;
         var mask = instances ? new bool[b * n] : null;
         for (int i = 0; i < b; i++)
@@ -285,7 +270,7 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
             items[i].Image.CopyTo(images, i * 3 * n);
             for (int p = 0; p < n; p++) labels[i * n + p] = items[i].Label[p];
             if (instances)
-                InstanceCentres.Compute(items[i].Instances, w, h, centres.AsSpan(2 * i * n, n), centres.AsSpan((2 * i + 1) * n, n), mask.AsSpan(i * n, n));
+                InstanceCentres.Compute(items[i].Instances!, w, h, centres.AsSpan(2 * i * n, n), centres.AsSpan((2 * i + 1) * n, n), mask.AsSpan(i * n, n));
         }
         return new HostBatch(b, w, h, images, labels, centres, mask);
     }

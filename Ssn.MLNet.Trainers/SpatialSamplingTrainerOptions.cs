@@ -1,5 +1,6 @@
 using Ssn.MLNet.Instances;
 using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Modeling.Baselines;
 using Ssn.MLNet.Data.Augmentation;
 using Ssn.MLNet.Transforms;
 using Microsoft.ML;
@@ -43,6 +44,23 @@ public sealed class SpatialSamplingTrainerOptions
 
     /// <summary>Architecture: widths, blocks, dropouts (0.03 / 0.3) and sampling steps t (30). NumClasses is set from the classes.</summary>
     public SsnNetworkOptions Network { get; set; } = new();
+
+    /// <summary>
+    /// Encoder family (default <see cref="Architecture.Ssn"/>). With <see cref="Architecture.Ssn"/> and the
+    /// <see cref="DecoderKind.ImprovedGuidedUpsampling"/> decoder the trainer trains the Spatial Sampling Network with its
+    /// instance module; any other pair is one of the paper's Table 1 networks, trained for semantic segmentation only
+    /// (the trained transformer's instance columns are then empty).
+    /// </summary>
+    public Architecture Architecture { get; set; } = Architecture.Ssn;
+
+    /// <summary>Decoder (default <see cref="DecoderKind.ImprovedGuidedUpsampling"/>, the paper's iGUM, §3.1); see <see cref="Architecture"/>.</summary>
+    public DecoderKind Decoder { get; set; } = DecoderKind.ImprovedGuidedUpsampling;
+
+    /// <summary>
+    /// Details of the Table 1 networks (ESPNet's α₂/α₃, the GUM guidance width). For <see cref="Architecture.Ssn"/> the
+    /// encoder is always <see cref="Network"/>'s, and iGUM/GUM offsets use <see cref="SsnNetworkOptions.GuidanceOffsetScale"/>.
+    /// </summary>
+    public SegmentationModelOptions Baseline { get; set; } = new();
 
     /// <summary>Instance regression loss (default L2, Eq. 2).</summary>
     public InstanceLossKind InstanceLoss { get; set; } = InstanceLossKind.L2;
@@ -121,7 +139,10 @@ public sealed class SpatialSamplingTrainerOptions
         Check(CheckpointEveryEpochs > 0, nameof(CheckpointEveryEpochs), CheckpointEveryEpochs, "must be positive");
         Check(PredictionBatchSize > 0, nameof(PredictionBatchSize), PredictionBatchSize, "must be positive");
         Check(ResumeFrom is null || File.Exists(ResumeFrom), nameof(ResumeFrom), ResumeFrom ?? "", "must name an existing checkpoint file");
+        Check(Enum.IsDefined(Architecture), nameof(Architecture), Architecture, $"must be one of {string.Join(", ", Enum.GetNames<Architecture>())}");
+        Check(Enum.IsDefined(Decoder), nameof(Decoder), Decoder, $"must be one of {string.Join(", ", Enum.GetNames<DecoderKind>())}");
         Network.Validate();
+        Baseline.Validate();
         Augmentation.Validate();
         InstanceExtraction.Validate();
     }

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Trainers.Networks;
 using Ssn.MLNet.Trainers.Optimization;
 
 namespace Ssn.MLNet.Trainers;
@@ -31,7 +31,7 @@ internal sealed class TrainingCheckpoint
     public static string FileName(int epoch) => $"checkpoint-epoch{epoch:D4}.ssnckpt";
 
     /// <summary>Writes the checkpoint.</summary>
-    public void Save(string path, SpatialSamplingNetwork network, AdamOptimizer optimizer, SpatialSamplingNetwork? best, int seed)
+    public void Save(string path, TrainableNetwork network, AdamOptimizer optimizer, TrainableNetwork? best, int seed)
     {
         string full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
@@ -48,11 +48,11 @@ internal sealed class TrainingCheckpoint
                 w.Write(BestMeanIoU);
                 w.Write(JsonSerializer.Serialize(History, Json));
                 w.Flush();
-                SsnNetworkSerializer.Save(network, fs);
+                network.Save(fs);
                 optimizer.Save(w);
                 w.Write(best is not null);
                 w.Flush();
-                if (best is not null) SsnNetworkSerializer.Save(best, fs);
+                best?.Save(fs);
             }
             File.Move(tmp, full, overwrite: true);
         }
@@ -63,7 +63,7 @@ internal sealed class TrainingCheckpoint
     }
 
     /// <summary>Reads a checkpoint into <paramref name="network"/> and <paramref name="optimizer"/>; returns it and the best weights.</summary>
-    public static (TrainingCheckpoint Checkpoint, SpatialSamplingNetwork? Best) Load(string path, SpatialSamplingNetwork network, AdamOptimizer optimizer, int seed)
+    public static (TrainingCheckpoint Checkpoint, TrainableNetwork? Best) Load(string path, TrainableNetwork network, AdamOptimizer optimizer, int seed)
     {
         try
         {
@@ -81,14 +81,14 @@ internal sealed class TrainingCheckpoint
                 BestMeanIoU = r.ReadDouble(),
                 History = JsonSerializer.Deserialize<List<TrainingProgress>>(r.ReadString(), Json) ?? new(),
             };
-            using (var saved = SsnNetworkSerializer.Load(fs, name: path))
+            using (var saved = network.Load(fs, path))
             {
-                if (JsonSerializer.Serialize(saved.Options) != JsonSerializer.Serialize(network.Options))
-                    throw new ArgumentException($"'{path}' holds a network with other options than the trainer's; resume with the same Network options.");
-                network.load_state_dict(saved.state_dict());
+                if (saved.Configuration != network.Configuration)
+                    throw new ArgumentException($"'{path}' holds a {saved.Description} with other options than the trainer's; resume with the same Architecture, Decoder and Network options.");
+                network.Module.load_state_dict(saved.Module.state_dict());
             }
             optimizer.Load(r);
-            var best = r.ReadBoolean() ? SsnNetworkSerializer.Load(fs, name: path) : null;
+            var best = r.ReadBoolean() ? network.Load(fs, path) : null;
             return (checkpoint, best);
         }
         catch (EndOfStreamException e)

@@ -46,12 +46,13 @@ public static class QualityCheck
             }).ToList();
             var calibration = BenchRunner.SyntheticImages("train", 8, height, width, seed);
 
-            using var fp32 = new SsnPredictor(model.Network);
-            using var bf16 = new SsnPredictor(model.Network, null, InferencePrecision.BFloat16);
-            using var ortFp32 = SsnOnnxPredictor.FromNetwork(model.Network);
-            using var ortInt8 = new SsnOnnxPredictor(SsnOnnxExporter.ExportInt8(model.Network, calibration, height, width,
+            var network = model.Network!; // trained with the default Architecture/Decoder: always the SSN
+            using var fp32 = new SsnPredictor(network);
+            using var bf16 = new SsnPredictor(network, null, InferencePrecision.BFloat16);
+            using var ortFp32 = SsnOnnxPredictor.FromNetwork(network);
+            using var ortInt8 = new SsnOnnxPredictor(SsnOnnxExporter.ExportInt8(network, calibration, height, width,
                 new SsnOnnxExportOptions { FullResolutionOutputs = false }));
-            using var ortInt8MinMax = new SsnOnnxPredictor(SsnOnnxExporter.ExportInt8(model.Network, calibration, height, width,
+            using var ortInt8MinMax = new SsnOnnxPredictor(SsnOnnxExporter.ExportInt8(network, calibration, height, width,
                 new SsnOnnxExportOptions { FullResolutionOutputs = false }, percentile: 100));
             var backends = new (string Name, Func<float[], byte[]> Predict)[]
             {

@@ -3,6 +3,7 @@ using System.Globalization;
 using Ssn.MLNet.Data.Augmentation;
 using Ssn.MLNet.Instances;
 using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Modeling.Baselines;
 using Ssn.MLNet.Samples.Jobs;
 using Ssn.MLNet.Trainers;
 
@@ -38,6 +39,8 @@ internal sealed class TrainerOptionsBinder
     public Option<int?> SamplingSteps { get; }
     public Option<double?> GuidanceOffsetScale { get; }
     public Option<InstanceLossKind?> InstanceLoss { get; }
+    public Option<Architecture?> Architecture { get; }
+    public Option<DecoderKind?> Decoder { get; }
     public Option<int?> IgnoreLabel { get; }
     public Option<double?> SemanticLossWeight { get; }
     public Option<double?> InstanceLossWeight { get; }
@@ -80,6 +83,8 @@ internal sealed class TrainerOptionsBinder
         DeepDropout = Add(new Option<double?>("--deep-dropout") { Description = "Dropout of the stride-8 blocks (paper: 0.3)." });
         SamplingSteps = Add(new Option<int?>("--sampling-steps") { Description = "Instance sampling iterations t (paper: 30)." });
         GuidanceOffsetScale = Add(new Option<double?>("--guidance-offset-scale") { Description = "Unit of the iGUM guidance offsets in encoder pixels (1)." });
+        Architecture = Add(new Option<Architecture?>("--architecture") { Description = "Encoder: Ssn (paper), Erfnet, Enet or Espnet; anything but Ssn + iGUM trains semantic segmentation only (Table 1)." });
+        Decoder = Add(new Option<DecoderKind?>("--decoder") { Description = "Decoder: ImprovedGuidedUpsampling (paper), GuidedUpsampling, Bilinear or Original." });
         InstanceLoss = Add(new Option<InstanceLossKind?>("--instance-loss") { Description = "Instance regression loss: L2 (paper), L1 or SmoothL1." });
         IgnoreLabel = Add(new Option<int?>("--ignore-label") { Description = "Label ignored by the loss (255)." });
         SemanticLossWeight = Add(new Option<double?>("--semantic-loss-weight") { Description = "Weight of the cross-entropy (1)." });
@@ -133,6 +138,8 @@ internal sealed class TrainerOptionsBinder
         Set(SamplingSteps, v => net = net with { SamplingSteps = v });
         Set(GuidanceOffsetScale, v => net = net with { GuidanceOffsetScale = v });
         o.Network = net;
+        Set(Architecture, v => o.Architecture = v);
+        Set(Decoder, v => o.Decoder = v);
         Set(InstanceLoss, v => o.InstanceLoss = v);
         Set(IgnoreLabel, v => o.IgnoreLabel = v);
         Set(SemanticLossWeight, v => o.SemanticLossWeight = v);

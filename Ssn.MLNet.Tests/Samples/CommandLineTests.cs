@@ -65,6 +65,17 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void TrainAcceptsABaselineArchitectureAndDecoder()
+    {
+        string baseline = Path.Combine(work, "erfnet.zip");
+        var run = Invoke(["train", "--data", data, "--out", baseline, "--architecture", "Erfnet", "--decoder", "ImprovedGuidedUpsampling", .. Tiny]);
+        Assert.AreEqual(0, run.Code, run.Error + run.Output);
+        using var loaded = (Ssn.MLNet.Transforms.SpatialSamplingTransformer)new Microsoft.ML.MLContext().Model.Load(baseline, out _);
+        Assert.AreEqual(Ssn.MLNet.Modeling.Baselines.Architecture.Erfnet, loaded.Model!.Architecture);
+        AssertOneLineError(Invoke(["train", "--data", data, "--out", baseline, "--architecture", "Resnet"]), 2, "Resnet");
+    }
+
+    [TestMethod]
     public void TrainSavesAModelAndItsTrainingCurve()
     {
         Assert.IsTrue(new FileInfo(model).Length > 1000);

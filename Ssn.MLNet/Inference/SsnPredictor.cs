@@ -12,7 +12,7 @@ namespace Ssn.MLNet.Inference;
 /// (bilinear) and of the instance centres (nearest, paper §4 "Two practical tips"), argmax, and instance
 /// extraction by thresholding. Thread-safe: calls are serialised on the network.
 /// </summary>
-public sealed class SsnPredictor : IDisposable
+public sealed class SsnPredictor : ISegmentationPredictor
 {
     private readonly SpatialSamplingNetwork network;
     private readonly object gate = new();
@@ -57,9 +57,7 @@ public sealed class SsnPredictor : IDisposable
     /// <summary>Instance extraction options.</summary>
     public InstanceExtractionOptions Extraction { get; }
 
-    /// <summary>Predicts a batch of normalised images <c>[B, 3, H, W]</c> (any H, W).</summary>
-    /// <param name="images">The images, on any device.</param>
-    /// <param name="includeScores">Also return the per-class probability maps (C × H × W floats per image).</param>
+    /// <inheritdoc />
     public IReadOnlyList<SsnPrediction> Predict(Tensor images, bool includeScores = false)
     {
         var maps = PredictMaps(images, includeScores);

@@ -116,8 +116,13 @@ public sealed class SpatialSamplingNetwork : nn.Module<Tensor, SsnOutput>
         IsBatchNormFolded = true;
         foreach (var block in encoder.Blocks)
         {
-            if (block is DownsamplerBlock d) d.FoldBatchNorm();
-            else if (block is LightweightNonBottleneck1D l) l.FoldBatchNorm();
+            switch (block)
+            {
+                case DownsamplerBlock d: d.FoldBatchNorm(); break;
+                case LightweightNonBottleneck1D l: l.FoldBatchNorm(); break;
+                case NonBottleneck1DDesignStep s: s.FoldBatchNorm(); break;
+                default: throw new InvalidOperationException($"Encoder block {block.GetType().Name} cannot fold its BatchNorm.");
+            }
         }
     }
 

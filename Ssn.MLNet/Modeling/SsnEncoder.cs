@@ -6,7 +6,7 @@ namespace Ssn.MLNet.Modeling;
 
 /// <summary>
 /// The encoder of the Spatial Sampling Network (paper §5): early downsampling to stride 4, Lightweight
-/// Non-bottleneck-1D blocks, a third downsampler to stride 8 and dilated blocks. With iGUM as decoder the network
+/// Non-bottleneck-1D blocks (or a Table 3 ablation design, <see cref="SsnNetworkOptions.LnbDesign"/>), a third downsampler to stride 8 and dilated blocks. With iGUM as decoder the network
 /// is encoder-only (paper §5, "Encoder-only architecture").
 /// </summary>
 public sealed class SsnEncoder : nn.Module<Tensor, Tensor>
@@ -23,14 +23,24 @@ public sealed class SsnEncoder : nn.Module<Tensor, Tensor>
             new DownsamplerBlock(options.StemChannels, options.MiddleChannels),
         };
         for (int i = 0; i < options.MiddleBlocks; i++)
-            modules.Add(new LightweightNonBottleneck1D(options.MiddleChannels, options.MiddleDropout, 1));
+            modules.Add(Block(options.LnbDesign, options.MiddleChannels, options.MiddleDropout, 1));
         modules.Add(new DownsamplerBlock(options.MiddleChannels, options.DeepChannels));
         foreach (int d in options.DeepDilations)
-            modules.Add(new LightweightNonBottleneck1D(options.DeepChannels, options.DeepDropout, d));
+            modules.Add(Block(options.LnbDesign, options.DeepChannels, options.DeepDropout, d));
         layers = nn.Sequential(modules.ToArray());
         OutputChannels = options.DeepChannels;
         RegisterComponents();
     }
+
+    /// <summary>
+    /// A residual block of <paramref name="design"/>: the paper's <see cref="LightweightNonBottleneck1D"/> for
+    /// <see cref="LnbDesign.Lightweight"/> (the module that saved models and the ONNX exporter know), otherwise a
+    /// <see cref="NonBottleneck1DDesignStep"/> (Table 3 ablation).
+    /// </summary>
+    private static nn.Module<Tensor, Tensor> Block(LnbDesign design, long channels, double dropout, long dilation) =>
+        design == LnbDesign.Lightweight
+            ? new LightweightNonBottleneck1D(channels, dropout, dilation)
+            : new NonBottleneck1DDesignStep(channels, dropout, dilation, design);
 
     /// <summary>Channels of the output features (at stride 8).</summary>
     public long OutputChannels { get; }

@@ -35,6 +35,13 @@ public sealed record SsnNetworkOptions
     public double DeepDropout { get; init; } = 0.3;
 
     /// <summary>
+    /// The residual blocks' design (paper Table 3): default <see cref="LnbDesign.Lightweight"/>, the paper's
+    /// Lightweight Non-bottleneck-1D; other rows build <see cref="NonBottleneck1DDesignStep"/> blocks for the ablation.
+    /// Networks saved before this option existed load as Lightweight.
+    /// </summary>
+    public LnbDesign LnbDesign { get; init; } = LnbDesign.Lightweight;
+
+    /// <summary>
     /// Unit of the guidance offsets (both tables are limited to [−1, 1] by tanh, paper §4 "Two practical tips"),
     /// in encoder-resolution pixels. Default 1: a vector can move a sampling point by up to one low-resolution
     /// pixel, the distance between the two probability vectors of Fig. 3.
@@ -68,6 +75,8 @@ public sealed record SsnNetworkOptions
         if (DeepDilations.Any(d => d <= 0)) throw new ArgumentOutOfRangeException(nameof(DeepDilations), $"{nameof(DeepDilations)} must all be positive.");
         if (MiddleDropout is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(MiddleDropout), MiddleDropout, "Dropout must be in [0, 1).");
         if (DeepDropout is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(DeepDropout), DeepDropout, "Dropout must be in [0, 1).");
+        if (LnbDesign is null) throw new ArgumentNullException(nameof(LnbDesign), $"{nameof(LnbDesign)} cannot be null.");
+        LnbDesign.Validate();
         if (!(GuidanceOffsetScale > 0)) throw new ArgumentOutOfRangeException(nameof(GuidanceOffsetScale), GuidanceOffsetScale, $"{nameof(GuidanceOffsetScale)} must be positive.");
     }
 }

@@ -18,6 +18,7 @@ namespace Ssn.MLNet.Onnx;
 public static class SsnOnnxExporter
 {
     /// <summary>Exports <paramref name="network"/> (a folded copy is made if it is not folded) to ONNX bytes.</summary>
+    /// <exception cref="NotSupportedException">The network's <see cref="SsnNetworkOptions.LnbDesign"/> is a Table 3 ablation design, not <see cref="LnbDesign.Lightweight"/>.</exception>
     public static byte[] Export(SpatialSamplingNetwork network, SsnOnnxExportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -42,6 +43,7 @@ public static class SsnOnnxExporter
     /// <param name="options">Export options.</param>
     /// <param name="percentile">Activation ranges cover this percentile of the calibration values at each end
     /// (default 99.99: outliers do not stretch the uint8 grid); 100 = plain min/max.</param>
+    /// <exception cref="NotSupportedException">The network's <see cref="SsnNetworkOptions.LnbDesign"/> is not <see cref="LnbDesign.Lightweight"/>.</exception>
     public static byte[] ExportInt8(SpatialSamplingNetwork network, IReadOnlyList<float[]> calibrationImages, int height, int width,
         SsnOnnxExportOptions? options = null, double percentile = 99.99)
     {
@@ -118,6 +120,8 @@ public static class SsnOnnxExporter
     private static byte[] Build(SpatialSamplingNetwork net, SsnOnnxExportOptions options, Quantisation? quantisation)
     {
         var o = net.Options;
+        if (o.LnbDesign != LnbDesign.Lightweight)
+            throw new NotSupportedException($"ONNX export supports only the Lightweight Non-bt-1D blocks; this network has {nameof(SsnNetworkOptions)}.{nameof(SsnNetworkOptions.LnbDesign)} = \"{o.LnbDesign.Name}\" (a Table 3 ablation design).");
         var g = new OnnxGraph("SpatialSamplingNetwork", options.Opset);
         var x = g.Input(SsnOnnxNames.Image, OnnxDataType.Float, "N", (long)o.InputChannels, "H", "W");
         int block = 0;

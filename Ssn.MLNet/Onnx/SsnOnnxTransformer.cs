@@ -49,7 +49,9 @@ public sealed class SsnOnnxTransformer : ITransformer, ISsnModelLoadable, IDispo
     public static SsnOnnxTransformer FromTransformer(IHostEnvironment env, SpatialSamplingTransformer transformer, SsnOnnxSessionOptions? sessionOptions = null)
     {
         ArgumentNullException.ThrowIfNull(transformer);
-        var bytes = SsnOnnxExporter.Export(transformer.Network, new SsnOnnxExportOptions { FullResolutionOutputs = false });
+        var network = transformer.Network ?? throw new NotSupportedException(
+            $"ONNX export covers the Spatial Sampling Network only; this transformer wraps a {transformer.Model!.Architecture}/{transformer.Model.DecoderKind} baseline.");
+        var bytes = SsnOnnxExporter.Export(network, new SsnOnnxExportOptions { FullResolutionOutputs = false });
         return new SsnOnnxTransformer(env, bytes, transformer.ClassNames, transformer.Normalization, transformer.Options, sessionOptions);
     }
 

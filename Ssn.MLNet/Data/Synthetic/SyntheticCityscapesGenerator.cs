@@ -56,7 +56,7 @@ public sealed class SyntheticCityscapesGenerator
         int count = splitIndex == 0 ? Options.TrainCount : Options.ValCount;
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, count);
-        var rng = new Random(ImageSeed(Options.Seed, splitIndex, index));
+        var rng = new Random(StableSeed.Mix(Options.Seed, splitIndex, index));
         var canvas = new SceneCanvas(Options.Width, Options.Height);
         var layout = StreetLayout.Create(rng, Options.Width, Options.Height);
         StreetBackground.Render(canvas, layout);
@@ -161,16 +161,6 @@ public sealed class SyntheticCityscapesGenerator
         "val" => 1,
         _ => throw new ArgumentException($"Unknown split '{split}'; the generator writes 'train' and 'val'.", nameof(split)),
     };
-
-    private static int ImageSeed(int seed, int split, int index)
-    {
-        // SplitMix64 finaliser over the three numbers: neighbouring images get unrelated streams.
-        ulong z = (ulong)(uint)seed * 0x9E3779B97F4A7C15UL + (ulong)split * 0xBF58476D1CE4E5B9UL + (ulong)(uint)index * 0x94D049BB133111EBUL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        return (int)(z & 0x7FFFFFFF);
-    }
 
     private static (byte, byte, byte)[] BuildPalette()
     {

@@ -1,0 +1,275 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Onnx;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Ssn.MLNet.Tests.Modeling;
+
+/// <summary>
+/// The paper's Table 3 design steps (<see cref="LnbDesign"/>) as network options: every row builds, trains, folds
+/// and saves; parameter counts differ exactly as the steps say; the Lightweight preset is the paper's module.
+/// </summary>
+[TestClass]
+public sealed class LnbDesignTests
+{
+    private static SsnNetworkOptions Options(LnbDesign design) => SsnNetworkOptions.Tiny(5) with { LnbDesign = design, SamplingSteps = 4 };
+
+    private static long ParameterCount(LnbDesign design)
+    {
+        using var net = new SpatialSamplingNetwork(Options(design));
+        return net.parameters().Sum(p => p.numel());
+    }
+
+    /// <summary>Σ over residual blocks of f(channels) for the Tiny network.</summary>
+    private static long OverBlocks(Func<long, long> perBlock)
+    {
+        var o = SsnNetworkOptions.Tiny(5);
+        return o.MiddleBlocks * perBlock(o.MiddleChannels) + o.DeepDilations.Count * perBlock(o.DeepChannels);
+    }
+
+    /// <summary>Non-trivial BatchNorm statistics and affine parameters, and PReLU slopes away from 0.25.</summary>
+    private static void Perturb(SpatialSamplingNetwork net)
+    {
+        using var _ = no_grad();
+        foreach (var (_, m) in net.named_modules())
+        {
+            if (m is BatchNorm2d bn)
+            {
+                bn.running_mean!.copy_(randn_like(bn.running_mean) * 0.3);
+                bn.running_var!.copy_(rand_like(bn.running_var) + 0.5);
+                bn.weight!.copy_(rand_like(bn.weight) + 0.5);
+                bn.bias!.copy_(randn_like(bn.bias) * 0.2);
+            }
+            else if (m is PReLU p) p.weight!.copy_(rand_like(p.weight) * 0.5);
+            else if (m is Conv2d c) c.bias?.copy_(randn_like(c.bias) * 0.1);
+        }
+    }
+
+    [TestMethod]
+    public void TableRowsAreThePapersSixRowsInOrder()
+    {
+        var rows = LnbDesign.TableRows;
+        Assert.HasCount(6, rows);
+        Assert.AreEqual(LnbDesign.NonBottleneck1D, rows[0]);
+        Assert.AreEqual(new LnbDesign { Conv1x1 = true }, rows[1]);
+        Assert.AreEqual(new LnbDesign { NoBias = true }, rows[2]);
+        Assert.AreEqual(new LnbDesign { PRelu = true }, rows[3]);
+        Assert.AreEqual(new LnbDesign { Conv1x1 = true, NoBias = true, PRelu = true }, rows[4]);
+        Assert.AreEqual(LnbDesign.Lightweight, rows[5]);
+        Assert.IsTrue(LnbDesign.Lightweight is { Conv1x1: true, NoBias: true, PRelu: true, Moved1x1: true });
+        Assert.IsTrue(LnbDesign.NonBottleneck1D is { Conv1x1: false, NoBias: false, PRelu: false, Moved1x1: false });
+        Assert.AreEqual("Non-bt-1D", rows[0].Name);
+        Assert.AreEqual("+Conv 1x1", rows[1].Name);
+        Assert.AreEqual("+Conv 1x1 +No Bias +PReLU", rows[4].Name);
+        Assert.AreEqual("Lightweight Non-bt-1D", rows[5].Name);
+        Assert.HasCount(6, rows.Select(r => r.Name).Distinct());
+        Assert.AreEqual(LnbDesign.Lightweight, new SsnNetworkOptions().LnbDesign, "the default network is the paper's");
+    }
+
+    [TestMethod]
+    public void MovedWithoutConv1x1ThrowsNamingTheOption()
+    {
+        var bad = new LnbDesign { Moved1x1 = true, NoBias = true, PRelu = true };
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(bad.Validate);
+        Assert.AreEqual(nameof(LnbDesign.Moved1x1), e.ParamName);
+        StringAssert.Contains(e.Message, nameof(LnbDesign.Conv1x1));
+        e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new SpatialSamplingNetwork(Options(bad)));
+        StringAssert.Contains(e.Message, nameof(LnbDesign.Moved1x1));
+        Assert.ThrowsExactly<ArgumentNullException>(() => new SpatialSamplingNetwork(Options(null!)));
+        foreach (var row in LnbDesign.TableRows) row.Validate();
+    }
+
+    [TestMethod]
+    public void TheLightweightPresetBuildsThePapersModuleAndOtherRowsTheDesignStep()
+    {
+        using (var net = new SpatialSamplingNetwork(Options(LnbDesign.Lightweight)))
+        {
+            var blocks = net.Encoder.Blocks.Where(b => b is not DownsamplerBlock).ToList();
+            Assert.HasCount(4, blocks);
+            Assert.IsTrue(blocks.All(b => b.GetType() == typeof(LightweightNonBottleneck1D)), string.Join(", ", blocks.Select(b => b.GetType().Name)));
+        }
+        foreach (var row in LnbDesign.TableRows.Take(5))
+        {
+            using var net = new SpatialSamplingNetwork(Options(row));
+            var blocks = net.Encoder.Blocks.Where(b => b is not DownsamplerBlock).ToList();
+            Assert.HasCount(4, blocks);
+            Assert.IsTrue(blocks.All(b => b is NonBottleneck1DDesignStep s && s.Design == row), row.Name);
+            CollectionAssert.AreEqual(new long[] { 1, 1, 2, 4 }, blocks.Cast<NonBottleneck1DDesignStep>().Select(b => b.Dilation).ToArray());
+        }
+    }
+
+    [TestMethod]
+    public void ParameterCountsDifferExactlyAsTheDesignStepsSay()
+    {
+        long baseline = ParameterCount(LnbDesign.TableRows[0]);
+        // Conv 1x1: two 3×1/1×3 kernels (3c² each) become two 1×1 (c² each).
+        Assert.AreEqual(baseline - OverBlocks(c => 4 * c * c), ParameterCount(LnbDesign.TableRows[1]));
+        // No Bias: exactly the four convolutions' biases go.
+        Assert.AreEqual(baseline - OverBlocks(c => 4 * c), ParameterCount(LnbDesign.TableRows[2]));
+        // PReLU: four per-channel slopes per block.
+        Assert.AreEqual(baseline + OverBlocks(c => 4 * c), ParameterCount(LnbDesign.TableRows[3]));
+        long combined = ParameterCount(LnbDesign.TableRows[4]);
+        Assert.AreEqual(baseline - OverBlocks(c => 4 * c * c), combined);
+        // Moving a 1×1 convolution changes where it is, not its size.
+        Assert.AreEqual(combined, ParameterCount(LnbDesign.TableRows[5]));
+    }
+
+    [TestMethod]
+    [DataRow(0)]
+    [DataRow(1)]
+    [DataRow(2)]
+    [DataRow(3)]
+    [DataRow(4)]
+    [DataRow(5)]
+    public void EveryRowRunsAndEveryParameterGetsAGradient(int row)
+    {
+        using var scope = NewDisposeScope();
+        using var net = new SpatialSamplingNetwork(Options(LnbDesign.TableRows[row]));
+        net.train();
+        using (no_grad())
+            foreach (var head in new[] { net.GuidanceHead, net.InstanceGuidanceHead }) head.weight!.copy_(randn_like(head.weight) * 0.1);
+        var labels = randint(0, 5, new long[] { 2, 32, 48 });
+        var ids = zeros(2, 32, 48, dtype: int32);
+        ids[.., 8..24, 10..30] = tensor(26001);
+        var (targets, mask) = TestData.CentreTargets(ids);
+
+        using var output = net.forward(randn(2, 3, 32, 48));
+        CollectionAssert.AreEqual(new long[] { 2, 5, 4, 6 }, output.Logits.shape);
+        CollectionAssert.AreEqual(new long[] { 2, 2, 4, 6 }, output.Guidance.shape);
+        CollectionAssert.AreEqual(new long[] { 2, 2, 4, 6 }, output.Centres!.shape);
+        var grid = net.UpsamplingGrid(output);
+        var logits = SpatialSamplingNetwork.UpsampleLogits(output, grid);
+        CollectionAssert.AreEqual(new long[] { 2, 5, 32, 48 }, logits.shape);
+        var loss = new SsnLoss().Compute(logits, labels, SpatialSamplingNetwork.UpsampleCentres(output, grid, GridSampleMode.Bilinear),
+            targets, mask, output.Logits.shape[2], output.Logits.shape[3]);
+        loss.Total.backward();
+
+        foreach (var (name, p) in net.named_parameters())
+            Assert.IsTrue(p.grad is not null && p.grad.abs().sum().item<float>() > 0, $"{LnbDesign.TableRows[row].Name}: {name} has no gradient");
+    }
+
+    [TestMethod]
+    [DataRow(0)]
+    [DataRow(1)]
+    [DataRow(2)]
+    [DataRow(3)]
+    [DataRow(4)]
+    [DataRow(5)]
+    public void FoldedBatchNormMatchesTheUnfoldedNetwork(int row)
+    {
+        using var scope = NewDisposeScope();
+        using var net = new SpatialSamplingNetwork(Options(LnbDesign.TableRows[row]));
+        Perturb(net);
+        net.eval();
+        using var folded = net.ToInferenceNetwork();
+        using var _ = no_grad();
+        var x = randn(1, 3, 40, 56);
+        using var a = net.forward(x);
+        using var b = folded.forward(x);
+        double logits = (a.Logits - b.Logits).abs().max().item<float>();
+        double centres = (a.Centres! - b.Centres!).abs().max().item<float>();
+        Assert.IsTrue(logits < 1e-4, $"{LnbDesign.TableRows[row].Name}: logits differ by {logits}");
+        Assert.IsTrue(centres < 1e-4, $"{LnbDesign.TableRows[row].Name}: centres differ by {centres}");
+        // Every residual block folded, and folding changed its convolutions (the comparison is not vacuous).
+        var before = net.Encoder.Blocks.Where(m => m is not DownsamplerBlock).ToList();
+        var after = folded.Encoder.Blocks.Where(m => m is not DownsamplerBlock).ToList();
+        for (int i = 0; i < before.Count; i++)
+        {
+            var w0 = before[i].named_parameters().First(p => p.name == "conv1x3.weight").parameter;
+            var w1 = after[i].named_parameters().First(p => p.name == "conv1x3.weight").parameter;
+            Assert.IsTrue((w0 - w1).abs().max().item<float>() > 1e-3, $"block {i} was not folded");
+        }
+    }
+
+    [TestMethod]
+    public void WithAllStepsTheDesignStepComputesWhatTheLightweightModuleComputes()
+    {
+        using var scope = NewDisposeScope();
+        using var lightweight = new LightweightNonBottleneck1D(16, 0, 2);
+        using var step = new NonBottleneck1DDesignStep(16, 0, 2, LnbDesign.Lightweight);
+        var renamed = new Dictionary<string, string>
+        {
+            ["conv1x1In"] = "first", ["conv1x1Out"] = "second", ["bn1"] = "bn1x3", ["bn2"] = "bnSecond",
+        };
+        using (no_grad())
+        {
+            foreach (var (name, t) in lightweight.state_dict())
+            {
+                var parts = name.Split('.', 2);
+                var target = step.state_dict()[$"{renamed.GetValueOrDefault(parts[0], parts[0])}.{parts[1]}"];
+                t.copy_(randn_like(t.to(float32)).abs().add(0.1).to(t.dtype));
+                target.copy_(t);
+            }
+        }
+        Assert.AreEqual(lightweight.parameters().Sum(p => p.numel()), step.parameters().Sum(p => p.numel()));
+        lightweight.eval();
+        step.eval();
+        using var _ = no_grad();
+        var x = randn(2, 16, 12, 20);
+        double diff = (lightweight.call(x) - step.call(x)).abs().max().item<float>();
+        Assert.IsTrue(diff < 1e-5, $"outputs differ by {diff}");
+    }
+
+    [TestMethod]
+    [DataRow(0)]
+    [DataRow(1)]
+    [DataRow(4)]
+    public void SaveLoadRoundTripsTheDesignAndTheOutputs(int row)
+    {
+        using var scope = NewDisposeScope();
+        var design = LnbDesign.TableRows[row];
+        using var net = new SpatialSamplingNetwork(Options(design));
+        Perturb(net);
+        net.eval();
+        using var stream = new MemoryStream();
+        SsnNetworkSerializer.Save(net, stream);
+        stream.Position = 0;
+        using var loaded = SsnNetworkSerializer.Load(stream);
+        loaded.eval();
+        Assert.AreEqual(design, loaded.Options.LnbDesign);
+        using var _ = no_grad();
+        var x = randn(1, 3, 24, 40);
+        using var a = net.forward(x);
+        using var b = loaded.forward(x);
+        Assert.IsTrue(a.Logits.equal(b.Logits).all().item<bool>(), $"{design.Name}: logits differ after reload");
+        Assert.IsTrue(a.Centres!.equal(b.Centres!).all().item<bool>(), $"{design.Name}: centres differ after reload");
+    }
+
+    [TestMethod]
+    public void OptionsSavedWithoutTheDesignLoadAsLightweight()
+    {
+        var json = JsonSerializer.SerializeToNode(SsnNetworkOptions.Tiny(5) with { LnbDesign = LnbDesign.NonBottleneck1D })!.AsObject();
+        Assert.IsTrue(json.Remove(nameof(SsnNetworkOptions.LnbDesign)), "the options JSON should hold LnbDesign");
+        var options = JsonSerializer.Deserialize<SsnNetworkOptions>(json.ToJsonString())!;
+        Assert.AreEqual(LnbDesign.Lightweight, options.LnbDesign);
+
+        // A whole network file in the format written before LnbDesign existed.
+        using var scope = NewDisposeScope();
+        using var old = new SpatialSamplingNetwork(SsnNetworkOptions.Tiny(5));
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write("SSNW"u8);
+            writer.Write(1);
+            writer.Write(json.ToJsonString());
+            old.save(writer);
+        }
+        stream.Position = 0;
+        using var loaded = SsnNetworkSerializer.Load(stream);
+        Assert.AreEqual(LnbDesign.Lightweight, loaded.Options.LnbDesign);
+        Assert.IsTrue(loaded.Encoder.Blocks.OfType<LightweightNonBottleneck1D>().Any());
+    }
+
+    [TestMethod]
+    public void OnnxExportOfAnAblationDesignNamesTheOption()
+    {
+        using var net = new SpatialSamplingNetwork(Options(LnbDesign.TableRows[4]));
+        net.eval();
+        var e = Assert.ThrowsExactly<NotSupportedException>(() => SsnOnnxExporter.Export(net));
+        StringAssert.Contains(e.Message, "SsnNetworkOptions.LnbDesign");
+    }
+}

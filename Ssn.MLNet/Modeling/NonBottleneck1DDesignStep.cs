@@ -1,0 +1,99 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Ssn.MLNet.Modeling;
+
+/// <summary>
+/// A Non-bottleneck-1D residual block with any combination of the paper's Table 3 design steps
+/// (<see cref="LnbDesign"/>), for the ablation: from ERFNet's Non-bt-1D (all steps off) to the Lightweight
+/// Non-bt-1D (all on; the network itself then uses <see cref="LightweightNonBottleneck1D"/>, which computes the same).
+/// </summary>
+/// <remarks>
+/// Without "Moved 1x1": <c>x → first → act → second → BN → act → 3×1(d) → act → 1×3(d) → BN → Dropout → (+x) → act</c>,
+/// where first/second are 3×1 and 1×3 (dilation 1), or two 1×1 with "Conv 1x1".<br/>
+/// With "Moved 1x1" (Fig. 5): <c>x → 1×1 → act → 3×1(d) → act → 1×3(d) → BN → act → 1×1 → BN → Dropout → (+x) → act</c>.<br/>
+/// act is ReLU, or per-channel PReLU with "PReLU"; convolutions have biases unless "No Bias".
+/// </remarks>
+public sealed class NonBottleneck1DDesignStep : nn.Module<Tensor, Tensor>
+{
+    private readonly Conv2d first, second, conv3x1, conv1x3;
+    private readonly BatchNorm2d bnSecond, bn1x3;
+    private readonly nn.Module<Tensor, Tensor> act1, act2, act3, actOut;
+    private readonly Dropout2d dropout;
+    private bool folded;
+
+    /// <summary>Creates the block.</summary>
+    /// <param name="channels">Input and output channels.</param>
+    /// <param name="dropout">Spatial dropout probability (paper §6: 0.03 for the first five modules, 0.3 after).</param>
+    /// <param name="dilation">Dilation of the 3×1/1×3 pair (1 at stride 4; 2, 4, 8, 16 at stride 8).</param>
+    /// <param name="design">The Table 3 design steps applied (validated).</param>
+    public NonBottleneck1DDesignStep(long channels, double dropout, long dilation, LnbDesign design) : base(nameof(NonBottleneck1DDesignStep))
+    {
+        ArgumentNullException.ThrowIfNull(design);
+        design.Validate();
+        if (channels <= 0) throw new ArgumentOutOfRangeException(nameof(channels), channels, "Channels must be positive.");
+        if (dilation <= 0) throw new ArgumentOutOfRangeException(nameof(dilation), dilation, "Dilation must be positive.");
+        if (dropout is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(dropout), dropout, "Dropout must be in [0, 1).");
+        bool bias = !design.NoBias;
+        (first, second) = design.Conv1x1
+            ? (nn.Conv2d(channels, channels, 1, bias: bias), nn.Conv2d(channels, channels, 1, bias: bias))
+            : (nn.Conv2d(channels, channels, (3, 1), padding: (1, 0), bias: bias), nn.Conv2d(channels, channels, (1, 3), padding: (0, 1), bias: bias));
+        conv3x1 = nn.Conv2d(channels, channels, (3, 1), padding: (dilation, 0), dilation: (dilation, 1), bias: bias);
+        conv1x3 = nn.Conv2d(channels, channels, (1, 3), padding: (0, dilation), dilation: (1, dilation), bias: bias);
+        bnSecond = nn.BatchNorm2d(channels, eps: 1e-3);
+        bn1x3 = nn.BatchNorm2d(channels, eps: 1e-3);
+        nn.Module<Tensor, Tensor> Activation() => design.PRelu ? nn.PReLU(channels) : nn.ReLU();
+        act1 = Activation();
+        act2 = Activation();
+        act3 = Activation();
+        actOut = Activation();
+        this.dropout = nn.Dropout2d(dropout);
+        Design = design;
+        Dilation = dilation;
+        RegisterComponents();
+    }
+
+    /// <summary>The Table 3 design steps of this block.</summary>
+    public LnbDesign Design { get; }
+
+    /// <summary>Dilation of the 3×1/1×3 pair.</summary>
+    public long Dilation { get; }
+
+    /// <summary>Whether <see cref="FoldBatchNorm"/> has been applied.</summary>
+    public bool IsFolded => folded;
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        Tensor y;
+        if (Design.Moved1x1)
+        {
+            y = act1.call(first.call(x));
+            y = act2.call(conv3x1.call(y));
+            y = act3.call(Normalise(bn1x3, conv1x3.call(y)));
+            y = Normalise(bnSecond, second.call(y));
+        }
+        else
+        {
+            y = act1.call(first.call(x));
+            y = act2.call(Normalise(bnSecond, second.call(y)));
+            y = act3.call(conv3x1.call(y));
+            y = Normalise(bn1x3, conv1x3.call(y));
+        }
+        y = dropout.call(y);
+        return actOut.call(y.add_(x, KeptScalars.One)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Merges both BatchNorms into the convolutions before them, biases included (paper §6). Eval only.</summary>
+    public void FoldBatchNorm()
+    {
+        if (folded) return;
+        ConvBatchNorm.FoldInto(second, bnSecond);
+        ConvBatchNorm.FoldInto(conv1x3, bn1x3);
+        folded = true;
+    }
+
+    private Tensor Normalise(BatchNorm2d bn, Tensor y) => folded ? y : bn.call(y);
+}
