@@ -70,6 +70,7 @@ internal sealed class Table5InstanceLoss : AblationTable
     }
 
     /// <summary>A short description of an SSN architecture.</summary>
-    internal static string Describe(SsnNetworkOptions n) =>
-        $"Spatial Sampling Network {n.StemChannels}/{n.MiddleChannels}/{n.DeepChannels} channels, {n.MiddleBlocks} + {n.DeepDilations.Count} blocks, t = {n.SamplingSteps}";
+    internal static string Describe(SsnNetworkOptions n, bool withSteps = true) =>
+        $"Spatial Sampling Network {n.StemChannels}/{n.MiddleChannels}/{n.DeepChannels} channels, {n.MiddleBlocks} + {n.DeepDilations.Count} blocks" +
+        (withSteps ? $", t = {n.SamplingSteps}" : "");
 }

@@ -58,7 +58,7 @@ internal sealed class Table6SamplingSteps : AblationTable
         {
             using var model = WithSteps(run, trained, t);
             var m = run.Evaluate(model, instances: true);
-            var predictor = model.Predictor;
+            var predictor = (Ssn.MLNet.Inference.SsnPredictor)model.Predictor;
             double moduleMs, inferenceMs;
             using (var scope = NewDisposeScope())
             using (inference_mode())
@@ -89,8 +89,9 @@ internal sealed class Table6SamplingSteps : AblationTable
     /// <summary>The trained weights in a network that runs <paramref name="steps"/> sampling iterations.</summary>
     private static SpatialSamplingTransformer WithSteps(AblationRun run, SpatialSamplingTransformer trained, int steps)
     {
-        var network = new SpatialSamplingNetwork(trained.Network.Options with { SamplingSteps = steps });
-        using (no_grad()) network.load_state_dict(trained.Network.state_dict());
+        var source = trained.Network ?? throw new InvalidOperationException("Table 6 needs a Spatial Sampling Network.");
+        var network = new SpatialSamplingNetwork(source.Options with { SamplingSteps = steps });
+        using (no_grad()) network.load_state_dict(source.state_dict());
         network.eval();
         return new SpatialSamplingTransformer(run.Ml, network, trained.ClassNames, trained.Normalization, trained.Options);
     }

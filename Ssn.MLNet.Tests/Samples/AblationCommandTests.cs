@@ -157,6 +157,37 @@ public sealed class AblationCommandTests
     }
 
     [TestMethod]
+    public void Table1TrainsEveryEncoderWithItsOriginalDecoderAndIGum()
+    {
+        var (md, json) = RunTable(1);
+        var (rows, lines) = Rows(md, json);
+        CollectionAssert.AreEqual(
+            new[] { "erfnet/original", "erfnet/igum", "enet/original", "enet/igum", "espnet/original", "espnet/igum", "ssn/igum", "ssn/gum", "ssn/bilinear" },
+            rows.Select(r => r.GetProperty("key").GetString()).ToArray());
+        foreach (var row in rows) AssertFinite(row, "meanIoU", "boundaryMeanIoU", "fps", "ms", "parameters");
+        foreach (var row in rows) Assert.IsTrue(row.GetProperty("boundaryPixels").GetInt64() > 0, "the val labels have class boundaries");
+        Assert.AreEqual(9, json.GetProperty("trainSeconds").EnumerateObject().Count());
+        Assert.IsTrue(rows[0].GetProperty("parameters").GetInt64() > 1_500_000, "ERFNet is the full-size network");
+        StringAssert.StartsWith(lines[0], "| ERFNet | original | ");
+        StringAssert.StartsWith(lines[^1], "| SSN (ours) | bilinear | ");
+        StringAssert.Contains(md, "BatchNorm left unfolded in every row");
+    }
+
+    [TestMethod]
+    public void Table3TrainsEveryLnbDesignStep()
+    {
+        var (md, json) = RunTable(3, "--network", "tiny");
+        var (rows, lines) = Rows(md, json);
+        CollectionAssert.AreEqual(new[] { "nonbt1d", "conv1x1", "nobias", "prelu", "all3", "lightweight" }, rows.Select(r => r.GetProperty("key").GetString()).ToArray());
+        foreach (var row in rows) AssertFinite(row, "meanIoU", "fps", "ms", "fpsPaperSize", "parameters");
+        Assert.IsFalse(rows[0].GetProperty("conv1x1").GetBoolean());
+        Assert.IsTrue(rows[^1].GetProperty("moved1x1").GetBoolean());
+        Assert.IsTrue(rows[1].GetProperty("parameters").GetInt64() < rows[0].GetProperty("parameters").GetInt64(), "1×1 convolutions have fewer weights than 3×1/1×3");
+        StringAssert.StartsWith(lines[0], "| Non-bt-1D |  |  |  |  | ");
+        StringAssert.StartsWith(lines[^1], "| Lightweight Non-bt-1D | ✓ | ✓ | ✓ | ✓ | ");
+    }
+
+    [TestMethod]
     public void RowsSelectsASubsetInTableOrder()
     {
         var (md, json) = RunTable(6, "--network", "tiny", "--rows", "3,30");
