@@ -29,8 +29,11 @@ internal sealed class Table1Decoders : AblationTable
 
     public override double DefaultBudgetMinutes => 20;
 
-    // Calibrated on the project's 2-core CPU (idle), the full-size networks, 200 images of 256×128: see README.
-    public override double EpochsPerMinute => 1.0;
+    // Measured 2026-11-24 on the project's 2-core CPU while another engineer's training job ran (load average 4–5):
+    // one epoch of all nine rows 151 s (ERFNet 24/18, ENet 21/15, ESPNet 13/10, SSN iGUM/GUM/bilinear 17/19/16),
+    // evaluation + timings + start 35 s. 0.5 epochs/min: 10 epochs at the default 20 min ≈ 26 min on such a shared
+    // machine, about half that idle (an idle epoch costs ~0.45× a shared one).
+    public override double EpochsPerMinute => 0.5;
 
     public override IReadOnlyList<string> RowKeys { get; } = Variants.Select(v => Key(v.Architecture, v.Decoder)).ToArray();
 

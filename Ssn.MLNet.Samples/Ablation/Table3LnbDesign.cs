@@ -23,8 +23,10 @@ internal sealed class Table3LnbDesign : AblationTable
 
     public override double DefaultBudgetMinutes => 15;
 
-    // Calibrated on the project's 2-core CPU (idle), the main job's network, 200 images of 256×128: see README.
-    public override double EpochsPerMinute => 2.0;
+    // Measured 2026-11-24 on the project's 2-core CPU while another engineer's training job ran (load average 4–5):
+    // one epoch of all six rows 53 s (8.2–9.6 s each; Non-bt-1D and +PReLU the slowest), evaluation + timings at both
+    // sizes + start 35 s. 1.4 epochs/min: 21 epochs at the default 15 min ≈ 19 min shared, about half that idle.
+    public override double EpochsPerMinute => 1.4;
 
     public override IReadOnlyList<string> RowKeys { get; } = Variants.Select(v => v.Key).ToArray();
 

@@ -21,8 +21,10 @@ internal sealed class Table5InstanceLoss : AblationTable
 
     public override double DefaultBudgetMinutes => 12;
 
-    // Calibrated on the project's 2-core CPU (idle), the main job's network, 200 images of 256×128: see README.
-    public override double EpochsPerMinute => 3.0;
+    // Measured 2026-11-24 on the project's 2-core CPU while another engineer's training job ran (load average 4–5):
+    // one epoch of the three rows 27.5 s (9.0–9.4 s each), evaluation + start ~5 s. 2.8 epochs/min: 34 epochs at the
+    // default 12 min ≈ 16 min shared, about half that idle.
+    public override double EpochsPerMinute => 2.8;
 
     public override IReadOnlyList<string> RowKeys { get; } = Variants.Select(v => v.Key).ToArray();
 

@@ -23,8 +23,10 @@ internal sealed class Table6SamplingSteps : AblationTable
 
     public override double DefaultBudgetMinutes => 6;
 
-    // Calibrated on the project's 2-core CPU (idle), the main job's network, 200 images of 256×128: see README.
-    public override double EpochsPerMinute => 9.0;
+    // Measured 2026-11-24 on the project's 2-core CPU while another engineer's training job ran (load average 4–7):
+    // 9.4–10.5 s per epoch, eight evaluations + timings + start ~22 s. 8 epochs/min: 48 epochs at the default 6 min
+    // ≈ 8 min shared, about half that idle.
+    public override double EpochsPerMinute => 8.0;
 
     public override IReadOnlyList<string> RowKeys { get; } = Steps.Select(t => t.ToString()).ToArray();
 
