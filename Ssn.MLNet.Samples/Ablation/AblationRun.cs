@@ -41,6 +41,25 @@ internal sealed class AblationRun : IDisposable
         Console = console;
         Token = token;
         Ml = new MLContext(seed: settings.Seed);
+        LoadAtStart = LoadAverage();
+    }
+
+    /// <summary>The 1-minute load average when the run started (null where /proc/loadavg is missing): timings and
+    /// training time depend on what else the machine runs.</summary>
+    public double? LoadAtStart { get; }
+
+    /// <summary>The 1-minute load average now, or null.</summary>
+    public static double? LoadAverage()
+    {
+        try
+        {
+            var first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            return double.TryParse(first, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     public AblationSettings Settings { get; }
@@ -257,14 +276,15 @@ internal sealed class AblationRun : IDisposable
     public string TimingDescription =>
         Settings.TimingRuns <= 0 ? "Timings were skipped (--timing-runs 0)." :
         $"Times are the median of {Plural(Settings.TimingRuns, "pass", "passes")} after {Plural(Settings.TimingWarmup, "warm-up pass", "warm-up passes")}, one {Settings.TimingWidth}×{Settings.TimingHeight} image " +
-        $"(batch 1; the first val image resized), {get_num_threads()} libtorch threads on this machine's CPU ({Environment.ProcessorCount} cores), one process, other variants idle.";
+        $"(batch 1; the first val image resized), {get_num_threads()} libtorch threads on this machine's CPU ({Environment.ProcessorCount} cores), one variant at a time" +
+        (LoadAtStart is { } load ? $" (1-minute load average {load.ToString("F1", CultureInfo.InvariantCulture)} when the run started, the end's is in the JSON: other work on the machine slows the timings, so compare rows of one run, not runs)." : ".");
 
     /// <summary>How the variants were trained, for captions.</summary>
-    public string TrainingDescription(string network)
+    public string TrainingDescription(string network, string subject = "Each variant")
     {
         var main = MainJobDefaults.Trainer();
-        return $"Each variant trained {Plural(Epochs, "epoch", "epochs")}" + (BudgetMinutes is { } b ? $" (budget {b.ToString("G", CultureInfo.InvariantCulture)} min × {Table.EpochsPerMinute.ToString("G", CultureInfo.InvariantCulture)} epochs/min, calibrated on the project's 2-core CPU)" : "") +
-               $" on {Train.Count} train images of {DatasetDescription}, evaluated on {Validation.Count} val images after the last epoch; same seed ({Settings.Seed}), data and recipe for all " +
+        return $"{subject} trained {Plural(Epochs, "epoch", "epochs")}" + (BudgetMinutes is { } b ? $" (budget {b.ToString("G", CultureInfo.InvariantCulture)} min × {Table.EpochsPerMinute.ToString("G", CultureInfo.InvariantCulture)} epochs/min, calibrated on the project's 2-core CPU)" : "") +
+               $" on {Train.Count} train images of {DatasetDescription}, evaluated on {Validation.Count} val images after the last epoch; seed {Settings.Seed}, one data set and recipe for all " +
                $"(the main job's: Adam {main.LearningRate.ToString("G", CultureInfo.InvariantCulture)}, weight decay {main.WeightDecay.ToString("G", CultureInfo.InvariantCulture)}, poly schedule, batch {main.BatchSize}, " +
                $"random scale {main.Augmentation.MinScale.ToString(CultureInfo.InvariantCulture)}–{main.Augmentation.MaxScale.ToString(CultureInfo.InvariantCulture)} + flip + colour jitter, ENet class weights, no dropout). Network: {network}.";
     }
@@ -303,6 +323,8 @@ internal sealed class AblationRun : IDisposable
         foreach (var (variant, secs) in TrainSeconds) seconds[variant] = MetricsReportNumber(secs);
         f["trainSeconds"] = seconds;
         f["totalSeconds"] = MetricsReportNumber(total.Elapsed.TotalSeconds);
+        f["loadAverageStart"] = LoadAtStart is { } l0 ? MetricsReportNumber(l0) : null;
+        f["loadAverageEnd"] = LoadAverage() is { } l1 ? MetricsReportNumber(l1) : null;
         f["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
     }
 

@@ -42,7 +42,7 @@ internal sealed class Table6SamplingSteps : AblationTable
                       $"**ms** is the instance module alone: the t bilinear sampling steps on the stride-8 instance guidance table of a {run.Settings.TimingWidth}×{run.Settings.TimingHeight} input " +
                       $"({run.Settings.TimingWidth / 8}×{run.Settings.TimingHeight / 8}), no_grad; **inference ms** and **FPS** are the whole prediction of that image by the library's predictor " +
                       "(BatchNorm folded as in the paper, encoder, heads, t steps, iGUM class map to full size, nearest-upsampled centres, instance extraction). " +
-                      run.TimingDescription + " " + run.TrainingDescription(Table5InstanceLoss.Describe(network)),
+                      run.TimingDescription + " " + run.TrainingDescription(Table5InstanceLoss.Describe(network), "The network"),
             Columns = new AblationColumn[]
             {
                 new("t", "Iterations", ColumnFormat.Integer),
