@@ -62,18 +62,25 @@ internal sealed class AblationRun : IDisposable
         }
     }
 
+    /// <summary>The run's settings.</summary>
     public AblationSettings Settings { get; }
 
+    /// <summary>The table being run.</summary>
     public AblationTable Table { get; }
 
+    /// <summary>Where progress is written.</summary>
     public IAnsiConsole Console { get; }
 
+    /// <summary>Stops training and evaluation between batches.</summary>
     public CancellationToken Token { get; }
 
+    /// <summary>The ML.NET context (seeded with the run's seed).</summary>
     public MLContext Ml { get; }
 
+    /// <summary>The training split.</summary>
     public SegmentationDataSource Train { get; private set; } = null!;
 
+    /// <summary>The split every variant is evaluated on.</summary>
     public SegmentationDataSource Validation { get; private set; } = null!;
 
     /// <summary>Absolute dataset root (or image folder).</summary>
@@ -330,5 +337,6 @@ internal sealed class AblationRun : IDisposable
 
     private static JsonNode? MetricsReportNumber(double v) => Reporting.MetricsReport.Number(v);
 
+    /// <summary>Frees the timing input.</summary>
     public void Dispose() => timingInput?.Dispose();
 }
