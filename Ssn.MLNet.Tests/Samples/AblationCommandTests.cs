@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Ssn.MLNet.Samples.Ablation;
-using Ssn.MLNet.Samples.Cli;
+using static Ssn.MLNet.Tests.Samples.CliHarness;
 
 namespace Ssn.MLNet.Tests.Samples;
 
@@ -17,25 +17,6 @@ public sealed class AblationCommandTests
 
     /// <summary>Tiny and fast: 1 epoch, one timed pass at 64×32, no warm-up.</summary>
     private static readonly string[] Quick = { "--epochs", "1", "--timing-runs", "1", "--timing-warmup", "0", "--timing-size", "64x32", "--threads", "2" };
-
-    private sealed record Run(int Code, string Output, string Error);
-
-    private static Run Invoke(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = SsnCommandLine.InvokeAsync(args, CliEnvironment.Plain(output, error)).GetAwaiter().GetResult();
-        return new Run(code, output.ToString(), error.ToString());
-    }
-
-    private static void AssertOneLineError(Run run, int code, string fragment)
-    {
-        Assert.AreEqual(code, run.Code, $"exit code; stderr: {run.Error}");
-        var lines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.AreEqual(1, lines.Length, $"one error line expected, got: {run.Error}");
-        StringAssert.StartsWith(lines[0], "error: ");
-        StringAssert.Contains(lines[0], fragment);
-    }
 
     [ClassInitialize]
     public static void Generate(TestContext _)

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Ssn.MLNet.Data.Synthetic;
 using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Samples.Cli;
+using static Ssn.MLNet.Tests.Samples.CliHarness;
 using Ssn.MLNet.Samples.Snippets;
 using Ssn.MLNet.Trainers;
 
@@ -16,25 +16,6 @@ public sealed class CommandLineTests
 {
     private static string work = "", data = "", model = "";
     private static readonly string[] Tiny = { "--network", "tiny", "--epochs", "1", "--batch-size", "2", "--min-scale", "1", "--max-scale", "1", "--threads", "2" };
-
-    private sealed record Run(int Code, string Output, string Error);
-
-    private static Run Invoke(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = SsnCommandLine.InvokeAsync(args, CliEnvironment.Plain(output, error)).GetAwaiter().GetResult();
-        return new Run(code, output.ToString(), error.ToString());
-    }
-
-    private static void AssertOneLineError(Run run, int code, string fragment)
-    {
-        Assert.AreEqual(code, run.Code, $"exit code; stderr: {run.Error}");
-        var lines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.AreEqual(1, lines.Length, $"one error line expected, got: {run.Error}");
-        StringAssert.StartsWith(lines[0], "error: ");
-        StringAssert.Contains(lines[0], fragment);
-    }
 
     [ClassInitialize]
     public static void GenerateAndTrain(TestContext _)
