@@ -9,6 +9,7 @@ using Ssn.MLNet.Data;
 using Ssn.MLNet.Data.Augmentation;
 using Ssn.MLNet.Evaluation;
 using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Modeling.Baselines;
 using Ssn.MLNet.Samples.Bench;
 using Ssn.MLNet.Samples.Cli;
 using Ssn.MLNet.Samples.Jobs;
@@ -193,6 +194,11 @@ internal sealed class AblationRun : IDisposable
         };
     }
 
+    /// <summary>The train split without its instance maps: variants that compare semantic segmentation train with one objective.</summary>
+    public IDataView SemanticOnlyTrain => Train.HasInstances
+        ? Ml.Transforms.DropColumns(SegmentationColumns.InstanceIds).Fit(Train).Transform(Train)
+        : Train;
+
     /// <summary>Trains one variant on <paramref name="train"/> (default: the train split) and records its time.</summary>
     public async Task<SpatialSamplingTransformer> TrainAsync(string variant, SpatialSamplingTrainerOptions options, IDataView? train = null)
     {
@@ -274,6 +280,23 @@ internal sealed class AblationRun : IDisposable
     {
         if (Settings.TimingRuns <= 0) return double.NaN;
         return Timing.Measure(action, Settings.TimingWarmup, Settings.TimingRuns).MedianMs;
+    }
+
+    /// <summary>
+    /// Median forward time (image → full-resolution class logits) of a freshly built <paramref name="architecture"/> +
+    /// <paramref name="decoder"/> model whose SSN encoder, if any, is <paramref name="ssn"/> (weights do not change the speed;
+    /// eval mode, no_grad, BatchNorm unfolded), and its parameter count.
+    /// </summary>
+    public (double Ms, long Parameters) TimeForward(Architecture architecture, DecoderKind decoder, SsnNetworkOptions ssn)
+    {
+        using var model = SegmentationModels.Create(architecture, decoder, ssn.NumClasses,
+            new SegmentationModelOptions { SsnEncoder = ssn, GuidanceOffsetScale = ssn.GuidanceOffsetScale });
+        model.eval();
+        long parameters = model.parameters().Sum(p => p.numel());
+        var x = TimingInput;
+        using var _ = no_grad();
+        double ms = TimeMs(() => { using var logits = model.call(x); });
+        return (ms, parameters);
     }
 
     /// <summary>Frames per second from a median time; NaN when there is none.</summary>

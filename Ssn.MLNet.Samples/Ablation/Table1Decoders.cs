@@ -1,11 +1,8 @@
 using System.Diagnostics;
-using Microsoft.ML;
 using Spectre.Console;
-using Ssn.MLNet.Data;
 using Ssn.MLNet.Modeling;
 using Ssn.MLNet.Modeling.Baselines;
 using Ssn.MLNet.Samples.Jobs;
-using static TorchSharp.torch;
 
 namespace Ssn.MLNet.Samples.Ablation;
 
@@ -70,7 +67,6 @@ internal sealed class Table1Decoders : AblationTable
     {
         var total = Stopwatch.StartNew();
         var ssn = run.Network(NetworkPreset.Paper);
-        int classes = run.Train.ClassNames.Count;
         var report = new AblationReport
         {
             Table = Number,
@@ -93,9 +89,7 @@ internal sealed class Table1Decoders : AblationTable
             },
         };
         // One objective for every row: the instance maps are dropped, so the SSN + iGUM row trains semantic only too.
-        IDataView semanticOnly = run.Train.HasInstances
-            ? run.Ml.Transforms.DropColumns(SegmentationColumns.InstanceIds).Fit(run.Train).Transform(run.Train)
-            : run.Train;
+        var semanticOnly = run.SemanticOnlyTrain;
         foreach (var (architecture, decoder) in Variants.Where(v => rows.Contains(Key(v.Architecture, v.Decoder))))
         {
             string key = Key(architecture, decoder);
@@ -104,7 +98,7 @@ internal sealed class Table1Decoders : AblationTable
             options.Decoder = decoder;
             using var model = await run.TrainAsync(key, options, semanticOnly);
             var m = run.Evaluate(model, instances: false);
-            var (ms, parameters) = TimeForward(run, architecture, decoder, ssn, classes);
+            var (ms, parameters) = run.TimeForward(architecture, decoder, ssn);
             run.Console.MarkupLine(Markup.Escape($"[{key}] mIoU {m.Semantic.MeanIoU:F4}, boundary mIoU {m.Boundary.MeanIoU:F4}, forward {ms:F1} ms"));
             report.Rows.Add(new Dictionary<string, object?>
             {
@@ -128,17 +122,5 @@ internal sealed class Table1Decoders : AblationTable
         report.Facts["objective"] = "semantic only (cross-entropy with ENet class weights) for every row";
         run.AddFacts(report, total);
         return report;
-    }
-
-    /// <summary>Median forward time of a freshly built model of the row's architecture, and its parameter count.</summary>
-    private static (double Ms, long Parameters) TimeForward(AblationRun run, Architecture architecture, DecoderKind decoder, SsnNetworkOptions ssn, int classes)
-    {
-        using var model = SegmentationModels.Create(architecture, decoder, classes, new SegmentationModelOptions { SsnEncoder = ssn, GuidanceOffsetScale = ssn.GuidanceOffsetScale });
-        model.eval();
-        long parameters = model.parameters().Sum(p => p.numel());
-        var x = run.TimingInput;
-        using var _ = no_grad();
-        double ms = run.TimeMs(() => { using var logits = model.call(x); });
-        return (ms, parameters);
     }
 }

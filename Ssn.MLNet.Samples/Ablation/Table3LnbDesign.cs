@@ -1,11 +1,8 @@
 using System.Diagnostics;
-using Microsoft.ML;
 using Spectre.Console;
-using Ssn.MLNet.Data;
 using Ssn.MLNet.Modeling;
 using Ssn.MLNet.Modeling.Baselines;
 using Ssn.MLNet.Samples.Jobs;
-using static TorchSharp.torch;
 
 namespace Ssn.MLNet.Samples.Ablation;
 
@@ -56,16 +53,14 @@ internal sealed class Table3LnbDesign : AblationTable
                 new("fpsPaperSize", "FPS paper size", ColumnFormat.Number1),
             },
         };
-        IDataView semanticOnly = run.Train.HasInstances
-            ? run.Ml.Transforms.DropColumns(SegmentationColumns.InstanceIds).Fit(run.Train).Transform(run.Train)
-            : run.Train;
+        var semanticOnly = run.SemanticOnlyTrain;
         foreach (var (key, design) in Variants.Where(v => rows.Contains(v.Key)))
         {
             var options = run.Recipe(network with { LnbDesign = design });
             using var model = await run.TrainAsync(design.Name, options, semanticOnly);
             var m = run.Evaluate(model, instances: false);
-            var (ms, parameters) = TimeForward(run, network with { LnbDesign = design });
-            var (paperMs, paperParameters) = TimeForward(run, paper with { LnbDesign = design });
+            var (ms, parameters) = run.TimeForward(Architecture.Ssn, DecoderKind.ImprovedGuidedUpsampling, network with { LnbDesign = design });
+            var (paperMs, paperParameters) = run.TimeForward(Architecture.Ssn, DecoderKind.ImprovedGuidedUpsampling, paper with { LnbDesign = design });
             run.Console.MarkupLine(Markup.Escape($"[{design.Name}] mIoU {m.Semantic.MeanIoU:F4}, forward {ms:F1} ms (paper size {paperMs:F1} ms)"));
             report.Rows.Add(new Dictionary<string, object?>
             {
@@ -91,18 +86,5 @@ internal sealed class Table3LnbDesign : AblationTable
         report.Facts["objective"] = "semantic only (cross-entropy with ENet class weights) for every row";
         run.AddFacts(report, total);
         return report;
-    }
-
-    /// <summary>Median forward time (encoder + iGUM to full-resolution logits) of a fresh model, and its parameter count.</summary>
-    private static (double Ms, long Parameters) TimeForward(AblationRun run, SsnNetworkOptions network)
-    {
-        using var model = SegmentationModels.Create(Architecture.Ssn, DecoderKind.ImprovedGuidedUpsampling, network.NumClasses,
-            new SegmentationModelOptions { SsnEncoder = network, GuidanceOffsetScale = network.GuidanceOffsetScale });
-        model.eval();
-        long parameters = model.parameters().Sum(p => p.numel());
-        var x = run.TimingInput;
-        using var _ = no_grad();
-        double ms = run.TimeMs(() => { using var logits = model.call(x); });
-        return (ms, parameters);
     }
 }
