@@ -82,6 +82,10 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
             throw new ArgumentOutOfRangeException(nameof(o.ClassWeights), $"{nameof(o.ClassWeights)} has {cw.Length} weights for {classNames.Count} classes.");
 
         using var ch = host.Start("Training");
+        var classWeights = o.ClassWeights ?? (o.ClassWeighting == ClassWeighting.None ? null
+            : ClassBalance.Weights(ClassBalance.Count(input, o.LabelColumnName, classNames.Count, ch, o.CancellationToken), o.ClassWeighting));
+        if (o.ClassWeights is null && classWeights is not null)
+            ch.Info(MessageSensitivity.None, $"Class weights ({o.ClassWeighting}): {string.Join(", ", classWeights.Select(w => w.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)))}.");
         if (o.NumberOfThreads > 0) set_num_threads(o.NumberOfThreads);
         var device = new Device(o.Device);
         manual_seed(o.Seed);
@@ -89,9 +93,10 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
         network.Module.to(device);
         bool instances = train.HasInstances;
         using var optimizer = new AdamOptimizer(network.Module.parameters(), o.LearningRate, o.WeightDecay);
-        var loss = new SsnLoss(o.IgnoreLabel, o.ClassWeights is null ? null : tensor(o.ClassWeights, device: device),
+        var loss = new SsnLoss(o.IgnoreLabel, classWeights is null ? null : tensor(classWeights, device: device),
             o.InstanceLoss, o.SemanticLossWeight, o.InstanceLossWeight);
         var augmenter = new SegmentationAugmenter(o.Augmentation);
+        var precision = TrainingPrecisions.Resolve(o.Precision, o.Device);
 
         var checkpoint = new TrainingCheckpoint();
         TrainableNetwork? best = null;
@@ -101,11 +106,13 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
             best?.Module.to(device);
             ch.Info(MessageSensitivity.None, $"Resumed from '{o.ResumeFrom}' after epoch {checkpoint.CompletedEpochs}.");
         }
+        using var step = new TrainingStep(network, optimizer, loss, precision);
         var history = checkpoint.History.ToList();
         double bestIoU = checkpoint.BestMeanIoU;
         var clock = Stopwatch.StartNew();
         ch.Info(MessageSensitivity.None, $"Training the {network.Description}: {network.Module.parameters().Sum(p => p.numel()):N0} parameters, {classNames.Count} classes, " +
-                $"{(instances ? "semantic + instance" : "semantic only")}, {o.Epochs} epochs, batch {o.BatchSize}, device {device}.");
+                $"{(instances ? "semantic + instance" : "semantic only")}, {o.Epochs} epochs, batch {o.BatchSize}, device {device}, precision {precision}" +
+                (o.Precision == TrainingPrecision.Auto ? $" (Auto: native bfloat16 {(TrainingPrecisions.CpuHasNativeBFloat16 ? "available" : "not available")})." : "."));
 
         for (int epoch = checkpoint.CompletedEpochs; epoch < o.Epochs; epoch++)
         {
@@ -121,14 +128,10 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
             int batches = 0, images = 0;
             foreach (var batch in Batches(train, augmenter, o.Normalization, random, o.BatchSize, instances, device, o.CancellationToken))
             {
-                using var scope = NewDisposeScope();
-                optimizer.ZeroGrad();
-                using var parts = network.Loss(loss, batch.Images, batch.Labels, batch.Targets, batch.Mask);
-                parts.Total.backward();
-                optimizer.Step();
-                sumLoss += parts.Total.item<float>();
-                sumSemantic += parts.Semantic.item<float>();
-                sumInstance += parts.Instance?.item<float>() ?? double.NaN;
+                var (total, semantic, instance) = step.Run(batch.Images, batch.Labels, batch.Targets, batch.Mask);
+                sumLoss += total;
+                sumSemantic += semantic;
+                sumInstance += instance;
                 batches++;
                 images += (int)batch.Images.shape[0];
                 batch.Dispose();

@@ -74,8 +74,14 @@ public sealed class SpatialSamplingTrainerOptions
     /// <summary>Weight of the instance loss (default 1).</summary>
     public double InstanceLossWeight { get; set; } = 1;
 
-    /// <summary>Optional per-class weights of the cross-entropy (length = number of classes).</summary>
+    /// <summary>Per-class weights of the cross-entropy (length = number of classes); when given, <see cref="ClassWeighting"/> is not used.</summary>
     public float[]? ClassWeights { get; set; }
+
+    /// <summary>
+    /// How classes are weighed when <see cref="ClassWeights"/> is null (default <see cref="Trainers.ClassWeighting.Enet"/>):
+    /// the weights come from the training labels' histogram, counted once per dataset and cached (<see cref="ClassBalance"/>).
+    /// </summary>
+    public ClassWeighting ClassWeighting { get; set; } = ClassWeighting.Enet;
 
     /// <summary>Training crop, random scale, flip and colour jitter.</summary>
     public AugmentationOptions Augmentation { get; set; } = new();
@@ -89,6 +95,12 @@ public sealed class SpatialSamplingTrainerOptions
     /// random generator while training runs (TorchSharp's dropout and initialisers use it).
     /// </summary>
     public int Seed { get; set; } = 1;
+
+    /// <summary>
+    /// Arithmetic of training (default <see cref="TrainingPrecision.Auto"/>): bfloat16 compute with fp32 master weights,
+    /// optimiser state, loss and reductions where the CPU has native bfloat16 instructions, fp32 elsewhere.
+    /// </summary>
+    public TrainingPrecision Precision { get; set; } = TrainingPrecision.Auto;
 
     /// <summary>TorchSharp device, e.g. "cpu" or "cuda:0" (default "cpu").</summary>
     public string Device { get; set; } = "cpu";
@@ -141,6 +153,9 @@ public sealed class SpatialSamplingTrainerOptions
         Check(ResumeFrom is null || File.Exists(ResumeFrom), nameof(ResumeFrom), ResumeFrom ?? "", "must name an existing checkpoint file");
         Check(Enum.IsDefined(Architecture), nameof(Architecture), Architecture, $"must be one of {string.Join(", ", Enum.GetNames<Architecture>())}");
         Check(Enum.IsDefined(Decoder), nameof(Decoder), Decoder, $"must be one of {string.Join(", ", Enum.GetNames<DecoderKind>())}");
+        Check(Enum.IsDefined(Precision), nameof(Precision), Precision, $"must be one of {string.Join(", ", Enum.GetNames<TrainingPrecision>())}");
+        Check(Enum.IsDefined(ClassWeighting), nameof(ClassWeighting), ClassWeighting, $"must be one of {string.Join(", ", Enum.GetNames<ClassWeighting>())}");
+        Check(ClassWeights is null || ClassWeights.All(w => w >= 0 && float.IsFinite(w)), nameof(ClassWeights), ClassWeights is null ? "" : string.Join(",", ClassWeights), "must be finite and non-negative");
         Network.Validate();
         Baseline.Validate();
         Augmentation.Validate();

@@ -155,7 +155,7 @@ internal sealed class AblationRun : IDisposable
         if (!Train.ClassNames.SequenceEqual(Validation.ClassNames)) throw new CliException("the training and validation splits name different classes.");
         ImageSize = Train.ReadImageSize(0);
         HasCityscapesInstances = Train.HasInstances && Validation.HasInstances && Train.ClassNames.SequenceEqual(CityscapesLabels.TrainClassNames);
-        ClassWeights = ClassBalance.EnetWeights(Train);
+        ClassWeights = ClassBalance.Weights(ClassBalance.Count(Train, SegmentationColumns.Label, Train.ClassNames.Count), ClassWeighting.Enet)!;
         BudgetMinutes = s.Epochs is null ? s.BudgetMinutes ?? Table.DefaultBudgetMinutes : null;
         Epochs = s.Epochs ?? Table.EpochsFor(BudgetMinutes!.Value);
         Console.MarkupLine(Markup.Escape($"Table {Table.Number}: {Train.Count} train / {Validation.Count} val images ({ImageSize.Width}×{ImageSize.Height}), " +

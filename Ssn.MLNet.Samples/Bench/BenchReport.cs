@@ -41,11 +41,17 @@ public sealed class BenchReport
     /// <summary>Decoder (full-resolution class map) latency on the same encoder output, ms; null = not available.</summary>
     [JsonPropertyName("decoder_ms")] public Dictionary<string, double?> DecoderMs { get; } = new();
 
-    /// <summary>Training images per second.</summary>
-    [JsonPropertyName("training_images_per_s")] public double TrainingImagesPerSecond { get; set; }
+    /// <summary>
+    /// Training images per second by precision ("fp32", "bf16") and size ("256x512", "360x480"): the paper network,
+    /// batch 8, the trainer's full step (forward, iGUM, both losses, backward, Adam), median after warm-up.
+    /// </summary>
+    [JsonPropertyName("training_images_per_s")] public SortedDictionary<string, SortedDictionary<string, double>> TrainingImagesPerSecond { get; } = new();
 
-    /// <summary>Median training step, ms.</summary>
-    [JsonPropertyName("training_step_ms")] public double TrainingStepMs { get; set; }
+    /// <summary>Median training step, ms, keyed like <see cref="TrainingImagesPerSecond"/>.</summary>
+    [JsonPropertyName("training_step_ms")] public SortedDictionary<string, SortedDictionary<string, double>> TrainingStepMs { get; } = new();
+
+    /// <summary>Whether this CPU has native bfloat16 instructions (without them libtorch emulates bf16 and it is slower than fp32).</summary>
+    [JsonPropertyName("training_bf16_native")] public bool TrainingBf16Native { get; set; }
 
     /// <summary>Peak resident memory per measurement, MiB.</summary>
     [JsonPropertyName("peak_memory_mib")] public SortedDictionary<string, double> PeakMemoryMiB { get; } = new();
@@ -132,7 +138,8 @@ public sealed class BenchReport
         sb.AppendLine("| --- | ---: |");
         foreach (var (k, v) in DecoderMs) sb.AppendLine($"| {k} | {(v is null ? "n/a" : v.Value.ToString("F2", CultureInfo.InvariantCulture))} |");
         sb.AppendLine();
-        sb.AppendLine($"Training: {TrainingImagesPerSecond} images/s (256×512, batch 8, step {TrainingStepMs:F0} ms).");
+        sb.AppendLine("Training (paper network, batch 8, full step), images/s: " + string.Join("; ", TrainingImagesPerSecond.Select(p =>
+            $"{p.Key} " + string.Join(", ", p.Value.Select(v => $"{v.Key} {v.Value}")))) + $" (native bf16: {(TrainingBf16Native ? "yes" : "no")}).");
         sb.AppendLine($"Parameters {Params:N0}; {GFlops512x1024} GFLOPs at 3×512×1024; CPU fp32 peak {PeakGFlops} GFLOP/s " +
                       $"({Cpu.Cores} × {Cpu.GHz} GHz × {Cpu.Lanes} lanes × 2 × {Cpu.FmaPipes} FMA pipes; bf16 {Cpu.PeakGFlopsBf16}; the clock is the nominal one /proc/cpuinfo reports, boost is higher); achieved: " +
                       string.Join(", ", AchievedGFlops.Select(a => $"{a.Key} {a.Value} GFLOP/s ({a.Value / PeakGFlops:P0})")) + ".");

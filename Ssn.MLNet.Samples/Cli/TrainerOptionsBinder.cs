@@ -28,6 +28,7 @@ internal sealed class TrainerOptionsBinder
     public Option<int?> Seed { get; }
     public Option<string?> Device { get; }
     public Option<int?> Threads { get; }
+    public Option<TrainingPrecision?> Precision { get; }
     public Option<NetworkPreset?> Network { get; }
     public Option<int?> StemChannels { get; }
     public Option<int?> MiddleChannels { get; }
@@ -73,6 +74,7 @@ internal sealed class TrainerOptionsBinder
         Seed = Add(new Option<int?>("--seed") { Description = "Seed of initialisation, shuffling, augmentation and dropout." });
         Device = Add(new Option<string?>("--device") { Description = "TorchSharp device: cpu, cuda, cuda:0 … (CUDA needs the CUDA backend build)." });
         Threads = Add(new Option<int?>("--threads") { Description = "libtorch intra-op threads (0 = libtorch's default)." });
+        Precision = Add(new Option<TrainingPrecision?>("--precision") { Description = "Training arithmetic: Auto (bfloat16 where the CPU has native bfloat16 instructions, else fp32; default), Float32 or BFloat16 (mixed precision with fp32 master weights)." });
         Network = Add(new Option<NetworkPreset?>("--network") { Description = "Network size preset: paper, small or tiny; the options below override single settings." });
         StemChannels = Add(new Option<int?>("--stem-channels") { Description = "Channels of the first downsampler (paper: 16)." });
         MiddleChannels = Add(new Option<int?>("--middle-channels") { Description = "Channels at output stride 4 (paper: 64)." });
@@ -89,7 +91,7 @@ internal sealed class TrainerOptionsBinder
         IgnoreLabel = Add(new Option<int?>("--ignore-label") { Description = "Label ignored by the loss (255)." });
         SemanticLossWeight = Add(new Option<double?>("--semantic-loss-weight") { Description = "Weight of the cross-entropy (1)." });
         InstanceLossWeight = Add(new Option<double?>("--instance-loss-weight") { Description = "Weight of the instance loss (1)." });
-        ClassWeights = Add(new Option<string?>("--class-weights") { Description = "Comma-separated cross-entropy weight per class." });
+        ClassWeights = Add(new Option<string?>("--class-weights") { Description = "Cross-entropy class weights: enet (1/ln(1.02 + p), the default), median (median-frequency balancing), none, or a comma-separated weight per class. enet and median count the training labels once per dataset (cached)." });
         Flip = Add(new Option<double?>("--flip") { Description = "Horizontal flip probability (0.5)." });
         MinScale = Add(new Option<float?>("--min-scale") { Description = "Smallest random scale (0.5)." });
         MaxScale = Add(new Option<float?>("--max-scale") { Description = "Largest random scale (2)." });
@@ -127,6 +129,7 @@ internal sealed class TrainerOptionsBinder
         Set(Seed, v => o.Seed = v);
         SetRef(Device, v => o.Device = v);
         Set(Threads, v => o.NumberOfThreads = v);
+        Set(Precision, v => o.Precision = v);
         var net = p.GetValue(Network) is { } preset ? NetworkPresets.Get(preset, numClasses) : o.Network with { NumClasses = numClasses };
         Set(StemChannels, v => net = net with { StemChannels = v });
         Set(MiddleChannels, v => net = net with { MiddleChannels = v });
@@ -144,7 +147,16 @@ internal sealed class TrainerOptionsBinder
         Set(IgnoreLabel, v => o.IgnoreLabel = v);
         Set(SemanticLossWeight, v => o.SemanticLossWeight = v);
         Set(InstanceLossWeight, v => o.InstanceLossWeight = v);
-        SetRef(ClassWeights, v => o.ClassWeights = ParseList(v, "--class-weights", s => float.Parse(s, CultureInfo.InvariantCulture)));
+        SetRef(ClassWeights, v =>
+        {
+            (o.ClassWeights, o.ClassWeighting) = v.Trim().ToLowerInvariant() switch
+            {
+                "enet" => (null, ClassWeighting.Enet),
+                "median" => (null, ClassWeighting.MedianFrequency),
+                "none" => ((float[]?)null, ClassWeighting.None),
+                _ => (ParseList(v, "--class-weights", s => float.Parse(s, CultureInfo.InvariantCulture)), o.ClassWeighting),
+            };
+        });
         var a = o.Augmentation;
         o.Augmentation = new AugmentationOptions
         {
@@ -181,7 +193,9 @@ internal sealed class TrainerOptionsBinder
         }
         catch (FormatException)
         {
-            throw new CliException($"{option} '{text}' is not a comma-separated list of numbers.");
+            throw new CliException(option == "--class-weights"
+                ? $"--class-weights '{text}' is neither enet, median, none nor a comma-separated list of numbers."
+                : $"{option} '{text}' is not a comma-separated list of numbers.");
         }
     }
 }

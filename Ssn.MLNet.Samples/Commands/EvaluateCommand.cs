@@ -42,7 +42,7 @@ internal static class EvaluateCommand
                 ["split"] = spec.Split,
             });
             MetricsReport.Write(Path.Combine(outDir, "metrics.json"), json);
-            MetricsReport.Print(env.Console, report, Array.Empty<(string, string)>());
+            MetricsReport.Print(env.Console, report, spec.Split, Array.Empty<(string, string)>());
             env.Console.MarkupLine(Markup.Escape($"Wrote {Path.Combine(outDir, "metrics.json")}"));
             return 0;
         });

@@ -4,12 +4,14 @@ using System.Text.Json.Nodes;
 using Microsoft.ML;
 using Spectre.Console;
 using Ssn.MLNet.Catalog;
+using Ssn.MLNet.Data;
 using Ssn.MLNet.Data.Synthetic;
 using Ssn.MLNet.Modeling;
 using Ssn.MLNet.Runtime;
 using Ssn.MLNet.Samples.Cli;
 using Ssn.MLNet.Samples.Jobs;
 using Ssn.MLNet.Samples.Reporting;
+using Ssn.MLNet.Trainers;
 using static TorchSharp.torch;
 
 namespace Ssn.MLNet.Samples.Commands;
@@ -73,7 +75,9 @@ internal static class MainJobCommand
 
         // 2. Training.
         o.ValidationSet = val;
-        if (settings.ClassBalance && o.ClassWeights is null) o.ClassWeights = ClassBalance.EnetWeights(train);
+        if (settings.ClassBalance && o.ClassWeights is null)
+            o.ClassWeights = ClassBalance.Weights(ClassBalance.Count(train, SegmentationColumns.Label, train.ClassNames.Count), ClassWeighting.Enet);
+        if (!settings.ClassBalance) o.ClassWeighting = ClassWeighting.None;
         using var probe = new SpatialSamplingNetwork(o.Network with { NumClasses = 19 });
         long parameters = probe.parameters().Sum(t => t.numel());
         console.MarkupLine(Markup.Escape($"Training: {parameters:N0} parameters, {o.Epochs} epochs, batch {o.BatchSize}, lr {o.LearningRate:G3}, " +
@@ -120,7 +124,7 @@ internal static class MainJobCommand
         });
         MetricsReport.Write(Path.Combine(output, "metrics.json"), json);
 
-        MetricsReport.Print(console, report, new[]
+        MetricsReport.Print(console, report, "val", new[]
         {
             ("train time", $"{trained.Seconds:F0} s ({o.Epochs} epochs, best epoch {best?.Epoch.ToString() ?? "n/a"})"),
             ("total time", $"{total.Elapsed.TotalSeconds:F0} s"),

@@ -19,17 +19,22 @@ internal static class TrainCommand
         var valMasks = new Option<string?>("--val-masks") { Description = "Validation mask folder (--format folders)." };
         var output = new Option<string>("--out", "-o") { Description = "Model file to write.", DefaultValueFactory = _ => "model.zip" };
         var curve = new Option<string?>("--curve") { Description = "Training-curve PNG (default: next to the model, <model>-training-curve.png)." };
+        var recipe = new Option<TrainingRecipe>("--recipe")
+        {
+            Description = "Training recipe: paper (the paper's §6 recipe, default) or camvid (CamVid from scratch within 2 hours on a 2-core CPU; see the README). Options given explicitly override the recipe.",
+            DefaultValueFactory = _ => TrainingRecipe.Paper,
+        };
         var trainer = new TrainerOptionsBinder();
         var command = new Command("train", "Train the Spatial Sampling Network (defaults: the paper's recipe) and save the model.");
         dataset.AddTo(command);
-        foreach (var o in new Option[] { valSplit, valImages, valMasks, output, curve }) command.Options.Add(o);
+        foreach (var o in new Option[] { recipe, valSplit, valImages, valMasks, output, curve }) command.Options.Add(o);
         trainer.AddTo(command);
         CommandRunner.SetAction(command, env, async (p, token) =>
         {
             var spec = dataset.Read(p);
             var ml = new MLContext(seed: 1);
             var train = spec.Open(ml);
-            var options = trainer.Apply(p, new SpatialSamplingTrainerOptions(), train.ClassNames.Count);
+            var options = trainer.Apply(p, TrainingRecipes.Create(p.GetValue(recipe)), train.ClassNames.Count);
             ml = new MLContext(seed: options.Seed);
             string split = p.GetValue(valSplit)!;
             if (spec.Format == DatasetFormat.Folders)
@@ -39,7 +44,7 @@ internal static class TrainCommand
             else if (!split.Equals("none", StringComparison.OrdinalIgnoreCase))
                 options.ValidationSet = spec.WithSplit(split).Open(ml);
             string modelPath = p.GetValue(output)!;
-            env.Console.MarkupLine(Markup.Escape($"Training on {train.Count} images ({spec.Format}, {train.ClassNames.Count} classes), {options.Epochs} epochs, batch {options.BatchSize}" +
+            env.Console.MarkupLine(Markup.Escape($"Training on {train.Count} images ({spec.Format}, {train.ClassNames.Count} classes), recipe {p.GetValue(recipe).ToString().ToLowerInvariant()}, {options.Epochs} epochs, batch {options.BatchSize}" +
                                                  (options.ValidationSet is null ? "" : $", validating on '{split}'")));
             var result = await TrainingJob.RunAsync(env.Console, ml, train, options, token);
             using var model = result.Model;

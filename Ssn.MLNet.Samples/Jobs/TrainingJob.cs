@@ -26,6 +26,8 @@ internal static class TrainingJob
                 task.Value = p.Epoch;
                 task.Description = $"Training: epoch {p.Epoch}/{p.Epochs}, loss {p.Loss:F3}" +
                                    (double.IsNaN(p.ValidationMeanIoU) ? "" : $", val mIoU {p.ValidationMeanIoU:F3}");
+                // Without a live progress bar (output redirected, e.g. a background run's log), one line per epoch.
+                if (!console.Profile.Capabilities.Interactive) Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {EpochLine(p)}");
                 inner?.Report(p);
             });
             try
@@ -39,10 +41,13 @@ internal static class TrainingJob
             }
         });
         foreach (var p in trainer.History)
-            console.MarkupLine(Markup.Escape($"  epoch {p.Epoch,3}/{p.Epochs}: loss {p.Loss:F4} (semantic {p.SemanticLoss:F4}, instance {p.InstanceLoss:F4}), " +
-                                             $"{p.ImagesPerSecond:F1} img/s" + (double.IsNaN(p.ValidationMeanIoU) ? "" : $", val mIoU {p.ValidationMeanIoU:F4}")));
+            console.MarkupLine(Markup.Escape($"  {EpochLine(p)}"));
         return new Result(model, trainer.History, clock.Elapsed.TotalSeconds);
     }
+
+    private static string EpochLine(TrainingProgress p) =>
+        $"epoch {p.Epoch,3}/{p.Epochs}: loss {p.Loss:F4} (semantic {p.SemanticLoss:F4}, instance {p.InstanceLoss:F4}), " +
+        $"{p.ImagesPerSecond:F1} img/s" + (double.IsNaN(p.ValidationMeanIoU) ? "" : $", val mIoU {p.ValidationMeanIoU:F4}") + $", {p.Elapsed.TotalMinutes:F1} min";
 
     /// <summary>An <see cref="IProgress{T}"/> that reports on the calling thread (the trainer's), in order.</summary>
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>

@@ -48,11 +48,12 @@ internal static class MetricsReport
     public static JsonNode? Number(double value) => double.IsFinite(value) ? JsonValue.Create(Math.Round(value, 6)) : null;
 
     /// <summary>The summary table: headline metrics, then per-class IoU.</summary>
-    public static void Print(IAnsiConsole console, EvaluationReport report, IEnumerable<(string Name, string Value)> facts)
+    /// <param name="split">The split evaluated, named in the headline metric.</param>
+    public static void Print(IAnsiConsole console, EvaluationReport report, string split, IEnumerable<(string Name, string Value)> facts)
     {
         var m = report.Semantic;
         var summary = new Table().Title("Results").AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());
-        summary.AddRow("mean IoU (val)", F(m.MeanIoU));
+        summary.AddRow(Markup.Escape($"mean IoU ({split})"), F(m.MeanIoU));
         summary.AddRow("pixel accuracy", F(m.PixelAccuracy));
         summary.AddRow("mean class accuracy", F(m.MeanClassAccuracy));
         if (report.Instances is { } inst)

@@ -25,7 +25,8 @@ internal sealed class BaselineTrainableNetwork : TrainableNetwork
     public override SsnLossParts Loss(SsnLoss loss, Tensor images, Tensor labels, Tensor? targets, Tensor? mask)
     {
         using var logits = model.call(images);
-        return loss.Compute(logits, labels, null, null, null, 0, 0);
+        using var logits32 = logits.to(ScalarType.Float32); // loss in fp32 also for a bfloat16 network
+        return loss.Compute(logits32, labels, null, null, null, 0, 0);
     }
 
     public override void Save(Stream stream) => SegmentationModelSerializer.Save(model, stream);

@@ -23,7 +23,14 @@ internal sealed class SsnTrainableNetwork : TrainableNetwork
 
     public override SsnLossParts Loss(SsnLoss loss, Tensor images, Tensor labels, Tensor? targets, Tensor? mask)
     {
-        using var output = network.forward(images);
+        // Semantic-only data (no instance targets): the instance module's t sampling steps would be computed for nothing.
+        bool instances = network.ComputeInstances;
+        network.ComputeInstances = instances && targets is not null;
+        SsnOutput output;
+        try { output = network.forward(images); }
+        finally { network.ComputeInstances = instances; }
+        using var computed = output;
+        if (output.Logits.dtype != ScalarType.Float32) output = output.ToFloat32(); // upsampling and loss in fp32
         var grid = network.UpsamplingGrid(output);
         var logits = SpatialSamplingNetwork.UpsampleLogits(output, grid);
         var centres = targets is null ? null : SpatialSamplingNetwork.UpsampleCentres(output, grid, GridSampleMode.Bilinear);

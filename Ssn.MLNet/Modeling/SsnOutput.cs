@@ -17,6 +17,15 @@ namespace Ssn.MLNet.Modeling;
 public sealed record SsnOutput(Tensor Logits, Tensor Guidance, Tensor InstanceGuidance, Tensor? Centres,
     long Height, long Width, long PaddedHeight, long PaddedWidth) : IDisposable
 {
+    /// <summary>The same output with every table in fp32 (a reduced-precision network's output, before upsampling and loss).</summary>
+    public SsnOutput ToFloat32() => this with
+    {
+        Logits = Logits.to(ScalarType.Float32),
+        Guidance = Guidance.to(ScalarType.Float32),
+        InstanceGuidance = InstanceGuidance.to(ScalarType.Float32),
+        Centres = Centres?.to(ScalarType.Float32),
+    };
+
     /// <inheritdoc />
     public void Dispose()
     {
