@@ -2,6 +2,8 @@ using System.Text.Json;
 using Ssn.MLNet.Data.Synthetic;
 using Ssn.MLNet.Modeling;
 using static Ssn.MLNet.Tests.Samples.CliHarness;
+using Ssn.MLNet.Samples.Cli;
+using Ssn.MLNet.Samples.Jobs;
 using Ssn.MLNet.Samples.Snippets;
 using Ssn.MLNet.Trainers;
 
@@ -142,6 +144,41 @@ public sealed class CommandLineTests
         var model = new Microsoft.ML.MLContext().Model.Load(Path.Combine(outDir, "model.zip"), out _);
         Assert.IsInstanceOfType<Ssn.MLNet.Transforms.SpatialSamplingTransformer>(model, "model.zip loads with plain mlContext.Model.Load");
         ((IDisposable)model).Dispose();
+    }
+
+    /// <summary>A recipe is a base: options given explicitly override it, the rest keep the recipe's values.</summary>
+    [TestMethod]
+    public void RecipeValuesHoldUnlessAnOptionOverridesThem()
+    {
+        static SpatialSamplingTrainerOptions Bind(TrainingRecipe recipe, params string[] args)
+        {
+            var binder = new TrainerOptionsBinder();
+            var command = new System.CommandLine.Command("train");
+            binder.AddTo(command);
+            return binder.Apply(command.Parse(args), TrainingRecipes.Create(recipe), 11);
+        }
+        var camvid = Bind(TrainingRecipe.Camvid);
+        var expected = TrainingRecipes.Camvid();
+        Assert.AreEqual(expected.Epochs, camvid.Epochs);
+        Assert.AreEqual(expected.LearningRate, camvid.LearningRate);
+        Assert.AreEqual(384, camvid.Augmentation.CropWidth);
+        Assert.AreEqual(0.1, camvid.Network.DeepDropout);
+        Assert.AreEqual(11, camvid.Network.NumClasses);
+        Assert.AreEqual(ClassWeighting.Enet, camvid.ClassWeighting);
+
+        var overridden = Bind(TrainingRecipe.Camvid, "--lr", "0.001", "--crop-width", "480", "--class-weights", "median", "--precision", "BFloat16");
+        Assert.AreEqual(1e-3, overridden.LearningRate);
+        Assert.AreEqual(480, overridden.Augmentation.CropWidth);
+        Assert.AreEqual(288, overridden.Augmentation.CropHeight, "not given: the recipe's");
+        Assert.AreEqual(expected.Epochs, overridden.Epochs, "not given: the recipe's");
+        Assert.AreEqual(ClassWeighting.MedianFrequency, overridden.ClassWeighting);
+        Assert.AreEqual(TrainingPrecision.BFloat16, overridden.Precision);
+
+        Assert.AreEqual(ClassWeighting.None, Bind(TrainingRecipe.Paper, "--class-weights", "none").ClassWeighting);
+        var list = Bind(TrainingRecipe.Paper, "--class-weights", "1,2.5,3");
+        CollectionAssert.AreEqual(new[] { 1f, 2.5f, 3f }, list.ClassWeights);
+        Assert.AreEqual(150, Bind(TrainingRecipe.Paper).Epochs, "the paper recipe is the trainer's defaults");
+        AssertOneLineError(Invoke(["train", "--data", data, "--class-weights", "enett"]), 1, "--class-weights 'enett' is neither enet, median, none");
     }
 
     [TestMethod]
