@@ -283,20 +283,41 @@ internal sealed class AblationRun : IDisposable
     }
 
     /// <summary>
-    /// Median forward time (image → full-resolution class logits) of a freshly built <paramref name="architecture"/> +
-    /// <paramref name="decoder"/> model whose SSN encoder, if any, is <paramref name="ssn"/> (weights do not change the speed;
-    /// eval mode, no_grad, BatchNorm unfolded), and its parameter count.
+    /// Median forward time (image → full-resolution class logits, no argmax) of the network <paramref name="trained"/> holds —
+    /// the one that was trained and evaluated — and its parameter count; eval mode, no_grad, BatchNorm unfolded.
     /// </summary>
-    public (double Ms, long Parameters) TimeForward(Architecture architecture, DecoderKind decoder, SsnNetworkOptions ssn)
+    public (double Ms, long Parameters) TimeForward(SpatialSamplingTransformer trained) =>
+        trained.Network is { } network ? TimeForward(network)
+        : TimeForward(trained.Model ?? throw new InvalidOperationException("The transformer holds no network."));
+
+    /// <summary>As <see cref="TimeForward(SpatialSamplingTransformer)"/> for a Spatial Sampling Network: encoder, heads and iGUM (no instance module).</summary>
+    public (double Ms, long Parameters) TimeForward(SpatialSamplingNetwork network)
     {
-        using var model = SegmentationModels.Create(architecture, decoder, ssn.NumClasses,
-            new SegmentationModelOptions { SsnEncoder = ssn, GuidanceOffsetScale = ssn.GuidanceOffsetScale });
+        network.eval();
+        long parameters = network.parameters().Sum(p => p.numel());
+        var x = TimingInput;
+        bool instances = network.ComputeInstances;
+        network.ComputeInstances = false;
+        try
+        {
+            using var _ = no_grad();
+            return (TimeMs(() =>
+            {
+                using var scope = NewDisposeScope();
+                using var output = network.forward(x);
+                SpatialSamplingNetwork.UpsampleLogits(output, network.UpsamplingGrid(output));
+            }), parameters);
+        }
+        finally { network.ComputeInstances = instances; }
+    }
+
+    private (double Ms, long Parameters) TimeForward(SegmentationModel model)
+    {
         model.eval();
         long parameters = model.parameters().Sum(p => p.numel());
         var x = TimingInput;
         using var _ = no_grad();
-        double ms = TimeMs(() => { using var logits = model.call(x); });
-        return (ms, parameters);
+        return (TimeMs(() => { using var logits = model.call(x); }), parameters);
     }
 
     /// <summary>Frames per second from a median time; NaN when there is none.</summary>

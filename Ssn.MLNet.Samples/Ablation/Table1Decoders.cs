@@ -74,8 +74,8 @@ internal sealed class Table1Decoders : AblationTable
             Caption = "mIoU (Cityscapes pixel protocol, val split, in %), **boundary mIoU** (the same, counting only pixels within 3 px of a ground-truth class boundary: " +
                       "where decoders differ) and speed. Every row is trained for semantic segmentation only (cross-entropy; the SSN rows without the instance loss), from scratch. " +
                       "ERFNet, ENet and ESPNet are their papers' networks (ESPNet α₂ = 2, α₃ = 8); the SSN encoder is the paper's (16/64/128 channels, 5 + 8 blocks). " +
-                      $"**FPS** = 1000 / **ms**, where ms is one forward pass (image → full-resolution class logits, no argmax) of a freshly built model of the row's architecture " +
-                      "(weights do not change the speed), eval mode, no_grad, BatchNorm left unfolded in every row so the comparison is fair (the paper folds it; so FPS here is lower than with folding). " +
+                      $"**FPS** = 1000 / **ms**, where ms is one forward pass (image → full-resolution class logits, no argmax) of the network the row trained " +
+                      "(for SSN + iGUM the Spatial Sampling Network without its instance module), eval mode, no_grad, BatchNorm left unfolded in every row so the comparison is fair (the paper folds it; so FPS here is lower than with folding). " +
                       run.TimingDescription + " " + run.TrainingDescription(Table5InstanceLoss.Describe(ssn, withSteps: false) + " for the SSN rows"),
             Columns = new AblationColumn[]
             {
@@ -98,7 +98,7 @@ internal sealed class Table1Decoders : AblationTable
             options.Decoder = decoder;
             using var model = await run.TrainAsync(key, options, semanticOnly);
             var m = run.Evaluate(model, instances: false);
-            var (ms, parameters) = run.TimeForward(architecture, decoder, ssn);
+            var (ms, parameters) = run.TimeForward(model);
             run.Console.MarkupLine(Markup.Escape($"[{key}] mIoU {m.Semantic.MeanIoU:F4}, boundary mIoU {m.Boundary.MeanIoU:F4}, forward {ms:F1} ms"));
             report.Rows.Add(new Dictionary<string, object?>
             {

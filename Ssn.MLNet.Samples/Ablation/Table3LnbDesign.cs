@@ -38,8 +38,8 @@ internal sealed class Table3LnbDesign : AblationTable
             Title = "Design steps of the Lightweight Non-bottleneck-1D module (paper Table 3, without pretraining).",
             Caption = "mIoU (Cityscapes pixel protocol, val split, in %) of the SSN encoder built from each block design, with iGUM, trained for semantic segmentation only " +
                       "(cross-entropy; the paper's encoder ablation), and speed of encoder + iGUM: **FPS** = 1000 / ms of one forward pass (image → full-resolution class logits) " +
-                      $"of a freshly built model of the trained size ({network.StemChannels}/{network.MiddleChannels}/{network.DeepChannels} channels, {network.MiddleBlocks} + {network.DeepDilations.Count} blocks), " +
-                      "and **FPS paper size** the same for the paper's widths (16/64/128, 5 + 8 blocks, what the paper's FPS column measures); eval mode, no_grad, BatchNorm unfolded in every row. " +
+                      $"of the trained network ({network.StemChannels}/{network.MiddleChannels}/{network.DeepChannels} channels, {network.MiddleBlocks} + {network.DeepDilations.Count} blocks), " +
+                      "and **FPS paper size** the same for a freshly built network of the paper's widths (16/64/128, 5 + 8 blocks, what the paper's FPS column measures); eval mode, no_grad, BatchNorm unfolded in every row. " +
                       run.TimingDescription + " " + run.TrainingDescription(Table5InstanceLoss.Describe(network, withSteps: false)),
             Columns = new AblationColumn[]
             {
@@ -59,8 +59,9 @@ internal sealed class Table3LnbDesign : AblationTable
             var options = run.Recipe(network with { LnbDesign = design });
             using var model = await run.TrainAsync(design.Name, options, semanticOnly);
             var m = run.Evaluate(model, instances: false);
-            var (ms, parameters) = run.TimeForward(Architecture.Ssn, DecoderKind.ImprovedGuidedUpsampling, network with { LnbDesign = design });
-            var (paperMs, paperParameters) = run.TimeForward(Architecture.Ssn, DecoderKind.ImprovedGuidedUpsampling, paper with { LnbDesign = design });
+            var (ms, parameters) = run.TimeForward(model);
+            using var paperSize = new SpatialSamplingNetwork(paper with { LnbDesign = design }); // not trained: timed for its size only
+            var (paperMs, paperParameters) = run.TimeForward(paperSize);
             run.Console.MarkupLine(Markup.Escape($"[{design.Name}] mIoU {m.Semantic.MeanIoU:F4}, forward {ms:F1} ms (paper size {paperMs:F1} ms)"));
             report.Rows.Add(new Dictionary<string, object?>
             {
