@@ -36,7 +36,6 @@ internal sealed class TrainingStep : IDisposable
         this.network = network;
         this.optimizer = optimizer;
         this.loss = loss;
-        Precision = precision;
         if (precision == TrainingPrecision.BFloat16)
         {
             compute = network.Copy();
@@ -52,9 +51,6 @@ internal sealed class TrainingStep : IDisposable
                 throw new InvalidOperationException("The bfloat16 copy of the network has other parameters than the network.");
         }
     }
-
-    /// <summary>The arithmetic of the step.</summary>
-    public TrainingPrecision Precision { get; }
 
     /// <summary>Runs one step on a mini-batch (fp32 images) and returns the loss values (instance NaN when not trained).</summary>
     public (double Total, double Semantic, double Instance) Run(Tensor images, Tensor labels, Tensor? targets, Tensor? mask)

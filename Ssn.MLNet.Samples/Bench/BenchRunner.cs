@@ -322,14 +322,13 @@ public sealed class BenchRunner
                 var options = new SpatialSamplingTrainerOptions { Precision = precision, Seed = 3, NumberOfThreads = report.Threads };
                 GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 PeakMemory.Reset();
-                var times = TrainingThroughput.Measure(options, 19, batch, h, w, warmup: 1, steps: settings.TrainingSteps);
-                Array.Sort(times);
-                double median = times.Length % 2 == 1 ? times[times.Length / 2] : (times[times.Length / 2 - 1] + times[times.Length / 2]) / 2;
+                var step = Timing.Of(TrainingThroughput.Measure(options, 19, batch, h, w, warmup: 1, steps: settings.TrainingSteps));
+                double median = step.MedianMs;
                 string size = $"{h}x{w}";
                 (report.TrainingImagesPerSecond.TryGetValue(key, out var ips) ? ips : report.TrainingImagesPerSecond[key] = new())[size] = Math.Round(batch / (median / 1000), 2);
                 (report.TrainingStepMs.TryGetValue(key, out var ms) ? ms : report.TrainingStepMs[key] = new())[size] = Math.Round(median, 1);
                 if (PeakMemory.PeakMiB() is double mib) report.PeakMemoryMiB[$"training_{key}_{size}_b{batch}"] = mib;
-                log.WriteLine($"  {key} {size}: step median {median:F0} ms ({times.Length} steps) → {report.TrainingImagesPerSecond[key][size]} images/s");
+                log.WriteLine($"  {key} {size}: step median {median:F0} ms ({step.Runs} steps) → {report.TrainingImagesPerSecond[key][size]} images/s");
             }
     }
 }

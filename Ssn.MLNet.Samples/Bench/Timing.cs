@@ -19,7 +19,14 @@ public sealed record Timing(double MedianMs, double P90Ms, int Runs)
             action();
             times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
-        Array.Sort(times);
+        return Of(times);
+    }
+
+    /// <summary>Median and 90th percentile of <paramref name="times"/> (milliseconds, timed elsewhere).</summary>
+    public static Timing Of(double[] times)
+    {
+        int runs = times.Length;
+        times = times.Order().ToArray();
         double median = runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
         double p90 = times[Math.Min(runs - 1, (int)Math.Ceiling(0.9 * runs) - 1)];
         return new Timing(Math.Round(median, 2), Math.Round(p90, 2), runs);
