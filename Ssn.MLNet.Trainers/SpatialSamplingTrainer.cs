@@ -5,6 +5,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Ssn.MLNet.Data;
 using Ssn.MLNet.Evaluation;
+using Ssn.MLNet.Imaging;
 using Ssn.MLNet.Inference;
 using Ssn.MLNet.Instances;
 using Ssn.MLNet.MLNetInterop;
@@ -80,6 +81,7 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
         var classNames = o.ClassNames ?? (input as SegmentationDataSource)?.ClassNames ?? CityscapesLabels.TrainClassNames;
         if (o.ClassWeights is { } cw && cw.Length != classNames.Count)
             throw new ArgumentOutOfRangeException(nameof(o.ClassWeights), $"{nameof(o.ClassWeights)} has {cw.Length} weights for {classNames.Count} classes.");
+        if (o.CheckpointDirectory is not null) AtomicFile.RequireWritableDirectory(o.CheckpointDirectory, nameof(o.CheckpointDirectory));
 
         using var ch = host.Start("Training");
         var classWeights = o.ClassWeights ?? (o.ClassWeighting == ClassWeighting.None ? null

@@ -102,7 +102,7 @@ public sealed class SpatialSamplingTrainerOptions
     /// </summary>
     public TrainingPrecision Precision { get; set; } = TrainingPrecision.Auto;
 
-    /// <summary>TorchSharp device, e.g. "cpu" or "cuda:0" (default "cpu").</summary>
+    /// <summary>TorchSharp device: "cpu", "cuda" or "cuda:N" (default "cpu"; CUDA needs a CUDA build of libtorch).</summary>
     public string Device { get; set; } = "cpu";
 
     /// <summary>Intra-op threads for TorchSharp; 0 leaves libtorch's default (default 0).</summary>
@@ -147,6 +147,7 @@ public sealed class SpatialSamplingTrainerOptions
         Check(PolyPower >= 0, nameof(PolyPower), PolyPower, "cannot be negative");
         Check(IgnoreLabel is >= 0 and <= 255, nameof(IgnoreLabel), IgnoreLabel, "must be in [0, 255]");
         Check(SemanticLossWeight >= 0 && InstanceLossWeight >= 0, nameof(SemanticLossWeight), $"{SemanticLossWeight}/{InstanceLossWeight}", "and InstanceLossWeight cannot be negative");
+        Check(IsDeviceName(Device), nameof(Device), Device ?? "null", "must be cpu, cuda or cuda:N (N = the GPU's index)");
         Check(NumberOfThreads >= 0, nameof(NumberOfThreads), NumberOfThreads, "cannot be negative");
         Check(CheckpointEveryEpochs > 0, nameof(CheckpointEveryEpochs), CheckpointEveryEpochs, "must be positive");
         Check(PredictionBatchSize > 0, nameof(PredictionBatchSize), PredictionBatchSize, "must be positive");
@@ -161,4 +162,9 @@ public sealed class SpatialSamplingTrainerOptions
         Augmentation.Validate();
         InstanceExtraction.Validate();
     }
+
+    private static bool IsDeviceName(string? device) =>
+        device is "cpu" or "cuda" ||
+        device is not null && device.StartsWith("cuda:", StringComparison.Ordinal) &&
+        int.TryParse(device.AsSpan(5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _);
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Reflection;
 using Ssn.MLNet.Runtime;
 
 namespace Ssn.MLNet.Samples.Cli;
@@ -46,7 +47,7 @@ internal static class CommandRunner
     /// <summary>The innermost meaningful message, on one line.</summary>
     internal static string OneLine(Exception e)
     {
-        while (e is AggregateException { InnerExceptions.Count: 1 } or TypeInitializationException && e.InnerException is not null) e = e.InnerException!;
+        while (e is AggregateException { InnerExceptions.Count: 1 } or TypeInitializationException or TargetInvocationException && e.InnerException is not null) e = e.InnerException!;
         return e.Message.ReplaceLineEndings(" ").Trim();
     }
 }

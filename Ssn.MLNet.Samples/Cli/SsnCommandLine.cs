@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Ssn.MLNet.Imaging;
 using Ssn.MLNet.Samples.Commands;
 
 namespace Ssn.MLNet.Samples.Cli;
@@ -10,12 +11,19 @@ namespace Ssn.MLNet.Samples.Cli;
 /// </summary>
 public static class SsnCommandLine
 {
+    private const string MaxPixelsOption = "--max-pixels";
+
     /// <summary>Builds the root command writing to <paramref name="env"/>.</summary>
     public static RootCommand Build(CliEnvironment env)
     {
         var root = new RootCommand("Spatial Sampling Network (fast semantic + instance segmentation) for ML.NET. " +
                                    "Without a verb: generate a synthetic Cityscapes-format dataset, train, evaluate and write everything to --out " +
                                    "(trainer options left out take the main job's settings, not the paper's: see README).");
+        root.Options.Add(new Option<long?>(MaxPixelsOption)
+        {
+            Description = $"Largest image (width × height, in pixels) any command reads or predicts; larger ones are refused with a message (default {ImageLimits.DefaultMaxPixels:N0}).",
+            Recursive = true,
+        });
         MainJobCommand.Configure(root, env);
         root.Subcommands.Add(GenerateCommand.Create(env));
         root.Subcommands.Add(TrainCommand.Create(env));
@@ -35,6 +43,15 @@ public static class SsnCommandLine
         {
             env.Error.WriteLine($"error: {parse.Errors[0].Message.ReplaceLineEndings(" ")} (see --help)");
             return CommandRunner.UsageError;
+        }
+        if (parse.GetValue<long?>(MaxPixelsOption) is { } maxPixels)
+        {
+            if (maxPixels <= 0)
+            {
+                env.Error.WriteLine($"error: {MaxPixelsOption} must be positive (got {maxPixels}).");
+                return CommandRunner.UsageError;
+            }
+            ImageLimits.MaxPixels = maxPixels;
         }
         return await parse.InvokeAsync(new InvocationConfiguration { Output = env.Output, Error = env.Error }, token);
     }

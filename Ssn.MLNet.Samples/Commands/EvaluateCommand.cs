@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Microsoft.ML;
 using Spectre.Console;
+using Ssn.MLNet.MLNetInterop;
+using Ssn.MLNet.Transforms;
 using Ssn.MLNet.Samples.Cli;
 using Ssn.MLNet.Samples.Jobs;
 using Ssn.MLNet.Samples.Reporting;
@@ -27,7 +29,7 @@ internal static class EvaluateCommand
             var ml = new MLContext(seed: 1);
             var spec = dataset.Read(p);
             var data = spec.Open(ml);
-            using var model = ModelFile.Load(ml, p.GetValue(modelOption)!);
+            using var model = SsnModelFile.LoadTransformer<SpatialSamplingTransformer>(ml, p.GetValue(modelOption)!, out _);
             string outDir = Path.GetFullPath(p.GetValue(output)!);
             var report = await MainJobCommand.EvaluateAsync(env.Console, ml, model, data, new EvaluationJob
             {

@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.ML;
 using Spectre.Console;
+using Ssn.MLNet.MLNetInterop;
+using Ssn.MLNet.Transforms;
 using Ssn.MLNet.Catalog;
 using Ssn.MLNet.Data;
 using Ssn.MLNet.Data.Synthetic;
@@ -60,6 +62,7 @@ internal static class MainJobCommand
         if (ds.TrainCount < 1 || ds.ValCount < 1) throw new CliException("--train-images and --val-images must be at least 1.");
         if (settings.Overlays < 0) throw new CliException("--overlays cannot be negative.");
         string output = Path.GetFullPath(settings.OutputDirectory), root = Path.GetFullPath(settings.DataDirectory);
+        SsnModelFile.RequireWritable(Path.Combine(output, "model.zip"));
         var o = settings.Trainer;
         if (o.NumberOfThreads > 0) set_num_threads(o.NumberOfThreads);
         console.Write(new Rule("[bold]Spatial Sampling Network — main job[/]").LeftJustified());
@@ -88,7 +91,7 @@ internal static class MainJobCommand
         // 3. Save, curve.
         Directory.CreateDirectory(output);
         string modelPath = Path.Combine(output, "model.zip");
-        ModelFile.Save(ml, model, train.Schema, modelPath);
+        SsnModelFile.Save(ml, model, train.Schema, modelPath);
         string curvePath = Path.Combine(output, "training-curve.png");
         TrainingCurvePlot.Write(curvePath, trained.History, $"Spatial Sampling Network on synthetic Cityscapes ({ds.Width}×{ds.Height}, {train.Count} images)");
 

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Microsoft.ML;
 using Spectre.Console;
+using Ssn.MLNet.MLNetInterop;
+using Ssn.MLNet.Transforms;
 using Ssn.MLNet.Data;
 using Ssn.MLNet.Export;
 using Ssn.MLNet.Imaging;
@@ -33,7 +35,7 @@ internal static class PredictCommand
         {
             var files = ListImages(p.GetValue(inputs)!);
             var ml = new MLContext(seed: 1);
-            using var model = ModelFile.Load(ml, p.GetValue(modelOption)!);
+            using var model = SsnModelFile.LoadTransformer<SpatialSamplingTransformer>(ml, p.GetValue(modelOption)!, out _);
             string outDir = Path.GetFullPath(p.GetValue(output)!);
             bool cityscapes = model.ClassNames.SequenceEqual(CityscapesLabels.TrainClassNames);
             var results = cityscapes ? new CityscapesResultsWriter(Path.Combine(outDir, "cityscapes-results")) : null;

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Microsoft.ML;
 using Spectre.Console;
+using Ssn.MLNet.MLNetInterop;
+using Ssn.MLNet.Transforms;
 using Ssn.MLNet.Samples.Cli;
 using Ssn.MLNet.Samples.Jobs;
 using Ssn.MLNet.Samples.Reporting;
@@ -44,11 +46,12 @@ internal static class TrainCommand
             else if (!split.Equals("none", StringComparison.OrdinalIgnoreCase))
                 options.ValidationSet = spec.WithSplit(split).Open(ml);
             string modelPath = p.GetValue(output)!;
+            SsnModelFile.RequireWritable(modelPath);
             env.Console.MarkupLine(Markup.Escape($"Training on {train.Count} images ({spec.Format}, {train.ClassNames.Count} classes), recipe {p.GetValue(recipe).ToString().ToLowerInvariant()}, {options.Epochs} epochs, batch {options.BatchSize}" +
                                                  (options.ValidationSet is null ? "" : $", validating on '{split}'")));
             var result = await TrainingJob.RunAsync(env.Console, ml, train, options, token);
             using var model = result.Model;
-            ModelFile.Save(ml, model, train.Schema, modelPath);
+            SsnModelFile.Save(ml, model, train.Schema, modelPath);
             string curvePath = p.GetValue(curve) ?? Path.ChangeExtension(modelPath, null) + "-training-curve.png";
             TrainingCurvePlot.Write(curvePath, result.History, $"Spatial Sampling Network, {train.Count} images");
             env.Console.MarkupLine(Markup.Escape($"Model saved: {Path.GetFullPath(modelPath)} ({result.Seconds:F0} s); curve: {Path.GetFullPath(curvePath)}"));

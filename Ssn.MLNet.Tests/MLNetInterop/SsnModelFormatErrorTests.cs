@@ -65,7 +65,7 @@ public sealed class SsnModelFormatErrorTests
     {
         string path = Path.Combine(_dir, "garbage.zip");
         File.WriteAllBytes(path, Enumerable.Range(0, 4096).Select(i => (byte)(i * 7919 % 251)).ToArray());
-        AssertLoadFails(path, "could not be loaded");
+        AssertLoadFails(path, "is not a readable zip archive");
     }
 
     [TestMethod]

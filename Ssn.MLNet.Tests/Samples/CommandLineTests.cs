@@ -5,6 +5,7 @@ using static Ssn.MLNet.Tests.Samples.CliHarness;
 using Ssn.MLNet.Samples.Cli;
 using Ssn.MLNet.Samples.Jobs;
 using Ssn.MLNet.Samples.Snippets;
+using Ssn.MLNet.Tests.MLNetInterop;
 using Ssn.MLNet.Trainers;
 
 namespace Ssn.MLNet.Tests.Samples;
@@ -207,6 +208,57 @@ public sealed class CommandLineTests
         AssertOneLineError(Invoke("train", "--data", data, "--format", "folders"), 1, "--classes");
         AssertOneLineError(Invoke("train", "--format", "folders", "--classes", "a,b"), 1, "--images");
         AssertOneLineError(Invoke("no-such-verb"), 2, "no-such-verb");
+    }
+
+    [TestMethod]
+    public void ModelDeviceAndOutputProblemsAreNamedBeforeAnyTraining()
+    {
+        var device = Invoke(["train", "--data", data, "--out", Path.Combine(work, "d.zip"), .. Tiny, "--device", "gpu0"]);
+        AssertOneLineError(device, 1, "Device");
+        StringAssert.Contains(device.Error, "cuda:N");
+
+        string tampered = Path.Combine(work, "tampered.zip");
+        ModelFiles.RewriteEntry(model, tampered, e => e.EndsWith("Network.bin"), b => b.Select(x => (byte)(x ^ 0x5A)).ToArray());
+        var sha = Invoke("evaluate", "--model", tampered, "--data", data, "--out", Path.Combine(work, "eval-tampered"));
+        AssertOneLineError(sha, 1, tampered);
+        StringAssert.Contains(sha.Error, "SHA-256");
+        Assert.IsFalse(sha.Error.Contains("target of an invocation"), sha.Error);
+
+        string truncated = Path.Combine(work, "truncated.zip"), text = Path.Combine(work, "text.zip");
+        File.WriteAllBytes(truncated, File.ReadAllBytes(model)[..2000]);
+        File.WriteAllText(text, "not a model");
+        foreach (string bad in new[] { truncated, text })
+        {
+            AssertOneLineError(Invoke("evaluate", "--model", bad, "--data", data), 1, bad);
+            AssertOneLineError(Invoke("predict", "--model", bad, data), 1, bad);
+        }
+
+        string notAFolder = Path.Combine(work, "a-file");
+        File.WriteAllText(notAFolder, "");
+        var train = Invoke(["train", "--data", data, "--out", Path.Combine(notAFolder, "m.zip"), .. Tiny]);
+        AssertOneLineError(train, 1, Path.Combine(notAFolder, "m.zip"));
+        Assert.IsFalse(train.Output.Contains("Training on"), "refused before training: " + train.Output);
+        var mainJob = Invoke(["--out", Path.Combine(notAFolder, "out"), "--data", data, "--width", "64", "--height", "32", .. Tiny]);
+        AssertOneLineError(mainJob, 1, Path.Combine(notAFolder, "out"));
+        Assert.IsFalse(mainJob.Output.Contains("Training:"), "refused before training: " + mainJob.Output);
+    }
+
+    [TestMethod]
+    [DoNotParallelize] // --max-pixels sets the process-wide limit
+    public void MaxPixelsRefusesLargerImagesNamingTheFile()
+    {
+        try
+        {
+            string image = Directory.GetFiles(Path.Combine(data, "leftImg8bit", "val"), "*.png", SearchOption.AllDirectories)[0];
+            var run = Invoke("predict", "--model", model, "--out", Path.Combine(work, "pred-limit"), "--max-pixels", "100", image);
+            AssertOneLineError(run, 1, image);
+            StringAssert.Contains(run.Error, "64×32");
+            AssertOneLineError(Invoke("predict", "--model", model, "--max-pixels", "0", image), 2, "--max-pixels");
+        }
+        finally
+        {
+            Ssn.MLNet.Imaging.ImageLimits.MaxPixels = Ssn.MLNet.Imaging.ImageLimits.DefaultMaxPixels;
+        }
     }
 
     [TestMethod]

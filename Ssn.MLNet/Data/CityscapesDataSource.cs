@@ -51,7 +51,15 @@ public sealed class CityscapesDataSource : SegmentationDataSource
     {
         Raster<byte> ids = LabelPng.ReadGray8(files.Label);
         IReadOnlyList<byte> map = CityscapesLabels.LabelIdToTrainId;
-        for (int i = 0; i < ids.Data.Length; i++) ids.Data[i] = map[ids.Data[i]];
+        int maxId = CityscapesLabels.MaxLabelId;
+        for (int i = 0; i < ids.Data.Length; i++)
+        {
+            byte id = ids.Data[i];
+            if (id > maxId)
+                throw new InvalidDataException(
+                    $"Cityscapes label map '{files.Label}' holds id {id} at ({i % ids.Width}, {i / ids.Width}); Cityscapes defines label ids 0–{maxId}.");
+            ids.Data[i] = map[id];
+        }
         return ids;
     }
 

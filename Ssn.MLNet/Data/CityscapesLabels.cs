@@ -84,6 +84,9 @@ public static class CityscapesLabels
     public static IReadOnlyList<int> InstanceTrainIds { get; } =
         TrainClasses.Where(l => l.HasInstances).Select(l => l.TrainId).ToArray();
 
+    /// <summary>The largest label id Cityscapes defines (33, bicycle); a label map holding a larger id is not Cityscapes'.</summary>
+    public static int MaxLabelId { get; } = All.Max(l => l.Id);
+
     /// <summary>Look up a label by label id; <c>null</c> when the id is not in the table.</summary>
     public static CityscapesLabel? FromId(int id) => All.FirstOrDefault(l => l.Id == id);
 

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
+using Ssn.MLNet.Evaluation;
 using Ssn.MLNet.Imaging;
 
 namespace Ssn.MLNet.Data;
@@ -28,7 +29,7 @@ public abstract class SegmentationDataSource : IDataView
         ImageSize = imageSize;
         if (imageSize is { } s && (s.Width <= 0 || s.Height <= 0))
             throw new ArgumentOutOfRangeException(nameof(imageSize), $"Image size {s.Width}×{s.Height} must be positive.");
-        Schema = BuildSchema(hasInstances, imageSize);
+        Schema = BuildSchema(hasInstances, imageSize, classNames);
     }
 
     /// <summary>The files of each row, in row order.</summary>
@@ -183,19 +184,20 @@ public abstract class SegmentationDataSource : IDataView
             $"Instance file '{missing.Instances}' for image '{missing.Image}' does not exist, although other images have one.", missing.Instances);
     }
 
-    private static DataViewSchema BuildSchema(bool hasInstances, (int Width, int Height)? size)
+    private static DataViewSchema BuildSchema(bool hasInstances, (int Width, int Height)? size, IReadOnlyList<string> classNames)
     {
         var b = new DataViewSchema.Builder();
+        var names = SegmentationEvaluation.ClassNamesAnnotations(classNames);
         if (size is { } s)
         {
             b.AddColumn(SegmentationColumns.Image, new ImageDataViewType(s.Height, s.Width));
-            b.AddColumn(SegmentationColumns.Label, new VectorDataViewType(NumberDataViewType.Byte, s.Height, s.Width));
+            b.AddColumn(SegmentationColumns.Label, new VectorDataViewType(NumberDataViewType.Byte, s.Height, s.Width), names);
             if (hasInstances) b.AddColumn(SegmentationColumns.InstanceIds, new VectorDataViewType(NumberDataViewType.Int32, s.Height, s.Width));
         }
         else
         {
             b.AddColumn(SegmentationColumns.Image, new ImageDataViewType());
-            b.AddColumn(SegmentationColumns.Label, new VectorDataViewType(NumberDataViewType.Byte));
+            b.AddColumn(SegmentationColumns.Label, new VectorDataViewType(NumberDataViewType.Byte), names);
             if (hasInstances) b.AddColumn(SegmentationColumns.InstanceIds, new VectorDataViewType(NumberDataViewType.Int32));
         }
         b.AddColumn(SegmentationColumns.Height, NumberDataViewType.Int32);

@@ -21,7 +21,13 @@ public static class SegmentationEvaluation
         var label = ByteMap(data.Schema, labelColumnName, "ground-truth label");
         var predicted = ByteMap(data.Schema, predictedLabelColumnName, "predicted label");
         var instances = instanceColumnName is null ? (DataViewSchema.Column?)null : IntMap(data.Schema, instanceColumnName, "ground-truth instance");
-        classNames ??= ClassNamesOf(predicted) ?? CityscapesLabels.TrainClassNames;
+        IReadOnlyList<string>? dataClasses = ClassNamesOf(label), modelClasses = ClassNamesOf(predicted);
+        classNames ??= dataClasses ?? modelClasses ?? CityscapesLabels.TrainClassNames;
+        foreach (var (names, column, whose) in new[] { (dataClasses, labelColumnName, "data's"), (modelClasses, predictedLabelColumnName, "model's") })
+            if (names is not null && names.Count != classNames.Count)
+                throw new ArgumentException(
+                    $"The {whose} '{column}' column has {names.Count} classes ({string.Join(", ", names)}) but the evaluation counts " +
+                    $"{classNames.Count} ({string.Join(", ", classNames)}): the model was trained for other classes than the data holds.", nameof(data));
         var accumulator = new SegmentationMetricsAccumulator(classNames.Count, classNames);
 
         var columns = new List<DataViewSchema.Column> { label, predicted };
@@ -105,6 +111,15 @@ public static class SegmentationEvaluation
         }
         if (evaluator.ImageCount == 0) throw new ArgumentException("The data to evaluate has no rows.", nameof(data));
         return evaluator.GetMetrics();
+    }
+
+    /// <summary>The annotations that name a label column's classes (read back by <see cref="ClassNamesOf"/>).</summary>
+    public static DataViewSchema.Annotations ClassNamesAnnotations(IReadOnlyList<string> classNames)
+    {
+        var names = new DataViewSchema.Annotations.Builder();
+        names.Add(ClassNamesAnnotation, new VectorDataViewType(TextDataViewType.Instance, classNames.Count),
+            (ref VBuffer<ReadOnlyMemory<char>> v) => v = new VBuffer<ReadOnlyMemory<char>>(classNames.Count, classNames.Select(n => n.AsMemory()).ToArray()));
+        return names.ToAnnotations();
     }
 
     /// <summary>The class names annotation of a column, or null.</summary>

@@ -33,6 +33,25 @@ internal static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Creates <paramref name="directory"/> and writes and deletes a probe file in it, so a run fails before its work
+    /// rather than when it saves. <paramref name="what"/> names the option or file in the message.
+    /// </summary>
+    /// <exception cref="IOException">The directory cannot be created or written.</exception>
+    internal static void RequireWritableDirectory(string directory, string what)
+    {
+        string probe = Path.Combine(directory, $".write-probe.{Guid.NewGuid():N}{TempSuffix}");
+        try
+        {
+            Directory.CreateDirectory(directory);
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"{what} '{directory}' cannot be written: {e.Message}", e);
+        }
+    }
+
     /// <summary>Writes <paramref name="bytes"/> atomically to <paramref name="path"/>.</summary>
     internal static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
     {

@@ -69,10 +69,15 @@ public static class ImageFile
         catch (DirectoryNotFoundException e) { throw new FileNotFoundException($"File '{path}' does not exist.", path, e); }
     }
 
-    /// <summary>Decodes with ImageSharp, turning its format errors into <see cref="InvalidDataException"/> naming the file.</summary>
+    /// <summary>Decodes with ImageSharp, turning its format errors into <see cref="InvalidDataException"/> naming the file;
+    /// an image over <see cref="ImageLimits.MaxPixels"/> is refused from its header, before decoding.</summary>
     internal static Image<TPixel> Decode<TPixel>(byte[] bytes, string path) where TPixel : unmanaged, IPixel<TPixel>
     {
-        try { return Image.Load<TPixel>(bytes); }
+        try
+        {
+            if (Image.Identify(bytes) is { } info) ImageLimits.Check(info.Width, info.Height, $"Image '{path}'");
+            return Image.Load<TPixel>(bytes);
+        }
         catch (Exception e) when (e is ImageFormatException or NotSupportedException or InvalidOperationException
                                       or ArgumentException or IndexOutOfRangeException or EndOfStreamException)
         {

@@ -42,6 +42,7 @@ internal readonly record struct PngInfo(int Width, int Height, int BitDepth, Png
                     data[8], (PngColorKind)data[9], data[12] != 0);
                 if (header.Value.Width <= 0 || header.Value.Height <= 0)
                     throw new InvalidDataException($"PNG file '{path}' is corrupt (size {header.Value.Width}×{header.Value.Height}).");
+                ImageLimits.Check(header.Value.Width, header.Value.Height, $"PNG file '{path}'");
             }
             else if (type.SequenceEqual("IDAT"u8)) sawData = true;
             else if (type.SequenceEqual("IEND"u8))

@@ -16,13 +16,14 @@ public static class SsnModelFile
     /// <param name="mlContext">The ML.NET context.</param>
     /// <param name="model">The model to save.</param>
     /// <param name="inputSchema">The schema of the model's input, stored with it (may be null).</param>
-    /// <param name="path">The model file (a zip) to create or replace.</param>
+    /// <param name="path">The model file (a zip) to create or replace; its directory is created.</param>
     public static void Save(MLContext mlContext, ITransformer model, DataViewSchema? inputSchema, string path)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         string full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -34,6 +35,19 @@ public static class SsnModelFile
             if (File.Exists(temp))
                 File.Delete(temp);
         }
+    }
+
+    /// <summary>Fails now, naming <paramref name="path"/>, if a model could not be saved there later (its directory is
+    /// created and probed with a temporary file): call it before a long training run.</summary>
+    /// <param name="path">The model file a later <see cref="Save"/> will write.</param>
+    /// <exception cref="IOException">The model file's directory cannot be created or written.</exception>
+    public static void RequireWritable(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+            throw new IOException($"Model file '{path}' is a directory; give a file name such as '{Path.Combine(path, "model.zip")}'.");
+        Imaging.AtomicFile.RequireWritableDirectory(Path.GetDirectoryName(full)!, $"The folder of model file '{path}',");
     }
 
     /// <summary>Loads the model file at <paramref name="path"/> and returns its single <typeparamref name="T"/>
@@ -52,6 +66,7 @@ public static class SsnModelFile
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path))
             throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
+        RequireZip(path);
         ITransformer model;
         try
         {
@@ -59,14 +74,39 @@ public static class SsnModelFile
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            var cause = ex;
-            while (cause is TargetInvocationException { InnerException: { } inner })
-                cause = inner;
+            var cause = Unwrap(ex);
             throw new InvalidDataException($"Model file '{path}' could not be loaded: {cause.Message}", cause);
         }
         var found = (model is TransformerChain<ITransformer> chain ? chain.AsEnumerable() : [model]).OfType<T>().ToArray();
         return found.Length == 1 ? found[0] : throw new InvalidDataException(
             $"Model file '{path}' holds {found.Length} {typeof(T).Name} transformers, expected exactly one " +
             $"(the model is a {model.GetType().Name}).");
+    }
+
+    /// <summary>
+    /// The exception a model loader threw: <c>MLContext.Model.Load</c> calls loaders by reflection, so their
+    /// exceptions reach a plain <c>Model.Load</c> caller wrapped in <see cref="TargetInvocationException"/>.
+    /// </summary>
+    /// <param name="exception">An exception from <c>Model.Load</c> (or anything else).</param>
+    public static Exception Unwrap(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        while (exception is TargetInvocationException { InnerException: { } inner })
+            exception = inner;
+        return exception;
+    }
+
+    /// <summary>Fails with the file's name for a file that is not a whole zip archive, before ML.NET opens it (ML.NET's
+    /// own message names no file, and it leaves an empty <c>ml_dotnet_*</c> temporary folder behind).</summary>
+    private static void RequireZip(string path)
+    {
+        try
+        {
+            using var zip = System.IO.Compression.ZipFile.OpenRead(path);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException)
+        {
+            throw new InvalidDataException($"Model file '{path}' is not a readable zip archive (an ML.NET model is a zip; the file may be truncated or of another kind): {ex.Message}", ex);
+        }
     }
 }

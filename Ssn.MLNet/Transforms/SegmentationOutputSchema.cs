@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using Ssn.MLNet.Evaluation;
+using Ssn.MLNet.Imaging;
 
 namespace Ssn.MLNet.Transforms;
 
@@ -26,10 +27,7 @@ internal static class SegmentationOutputSchema
         VectorDataViewType Map(PrimitiveDataViewType t) => known ? new VectorDataViewType(t, size.Height, size.Width) : new VectorDataViewType(t);
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
-        var names = new DataViewSchema.Annotations.Builder();
-        names.Add(SegmentationEvaluation.ClassNamesAnnotation, new VectorDataViewType(TextDataViewType.Instance, classNames.Count),
-            (ref VBuffer<ReadOnlyMemory<char>> v) => v = new VBuffer<ReadOnlyMemory<char>>(classNames.Count, classNames.Select(n => n.AsMemory()).ToArray()));
-        builder.AddColumn(SegmentationOutputColumns.PredictedLabel, Map(NumberDataViewType.Byte), names.ToAnnotations());
+        builder.AddColumn(SegmentationOutputColumns.PredictedLabel, Map(NumberDataViewType.Byte), SegmentationEvaluation.ClassNamesAnnotations(classNames));
         builder.AddColumn(SegmentationOutputColumns.PredictedInstanceIds, Map(NumberDataViewType.Int32));
         builder.AddColumn(SegmentationOutputColumns.InstanceClasses, new VectorDataViewType(NumberDataViewType.Int32));
         builder.AddColumn(SegmentationOutputColumns.InstanceScores, new VectorDataViewType(NumberDataViewType.Single));
@@ -45,7 +43,9 @@ internal static class SegmentationOutputSchema
     /// <summary>Normalised CHW floats of a batch of same-size images (B × 3 × H × W).</summary>
     public static (float[] Data, int Height, int Width) Batch(IReadOnlyList<MLImage> images, ImageNormalization normalization)
     {
-        int h = images[0].Height, w = images[0].Width, plane = 3 * h * w;
+        int h = images[0].Height, w = images[0].Width;
+        ImageLimits.Check(w, h, "An input image");
+        int plane = 3 * h * w;
         var data = new float[images.Count * plane];
         for (int i = 0; i < images.Count; i++)
         {
