@@ -141,7 +141,7 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
             double seconds = epochClock.Elapsed.TotalSeconds;
 
             double meanIoU = double.NaN;
-            if (validation is not null)
+            if (validation is not null && ((epoch + 1) % o.ValidateEveryEpochs == 0 || epoch + 1 == o.Epochs))
             {
                 meanIoU = Validate(network, validation, classNames, o.Normalization);
                 if (!(meanIoU <= bestIoU)) // also true while bestIoU is NaN
@@ -155,7 +155,7 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
                 instances ? sumInstance / batches : double.NaN, lr, images / seconds, meanIoU, clock.Elapsed);
             history.Add(progress);
             ch.Info(MessageSensitivity.None, $"epoch {progress.Epoch}/{o.Epochs}: loss {progress.Loss:F4} (semantic {progress.SemanticLoss:F4}, instance {progress.InstanceLoss:F4}), " +
-                    $"lr {lr:G3}, {progress.ImagesPerSecond:F1} images/s" + (validation is null ? "" : $", val mIoU {meanIoU:F4}"));
+                    $"lr {lr:G3}, {progress.ImagesPerSecond:F1} images/s" + (double.IsNaN(meanIoU) ? "" : $", val mIoU {meanIoU:F4}"));
             o.Progress?.Report(progress);
 
             if (o.CheckpointDirectory is not null && ((epoch + 1) % o.CheckpointEveryEpochs == 0 || epoch + 1 == o.Epochs))

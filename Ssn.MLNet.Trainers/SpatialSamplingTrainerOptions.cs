@@ -111,6 +111,10 @@ public sealed class SpatialSamplingTrainerOptions
     /// <summary>Optional validation set: mean IoU is computed after every epoch.</summary>
     public IDataView? ValidationSet { get; set; }
 
+    /// <summary>With a validation set, validate after every this many epochs and after the last one (default 1); the
+    /// best epoch is chosen among the validated ones. Validation costs a forward pass per validation image.</summary>
+    public int ValidateEveryEpochs { get; set; } = 1;
+
     /// <summary>With a validation set, return the weights of the epoch with the best mean IoU (default true).</summary>
     public bool KeepBestModel { get; set; } = true;
 
@@ -149,6 +153,7 @@ public sealed class SpatialSamplingTrainerOptions
         Check(SemanticLossWeight >= 0 && InstanceLossWeight >= 0, nameof(SemanticLossWeight), $"{SemanticLossWeight}/{InstanceLossWeight}", "and InstanceLossWeight cannot be negative");
         Check(IsDeviceName(Device), nameof(Device), Device ?? "null", "must be cpu, cuda or cuda:N (N = the GPU's index)");
         Check(NumberOfThreads >= 0, nameof(NumberOfThreads), NumberOfThreads, "cannot be negative");
+        Check(ValidateEveryEpochs > 0, nameof(ValidateEveryEpochs), ValidateEveryEpochs, "must be positive");
         Check(CheckpointEveryEpochs > 0, nameof(CheckpointEveryEpochs), CheckpointEveryEpochs, "must be positive");
         Check(PredictionBatchSize > 0, nameof(PredictionBatchSize), PredictionBatchSize, "must be positive");
         Check(ResumeFrom is null || File.Exists(ResumeFrom), nameof(ResumeFrom), ResumeFrom ?? "", "must name an existing checkpoint file");

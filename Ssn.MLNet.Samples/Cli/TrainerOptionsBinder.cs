@@ -57,6 +57,7 @@ internal sealed class TrainerOptionsBinder
     public Option<bool?> KeepBest { get; }
     public Option<string?> CheckpointDir { get; }
     public Option<int?> CheckpointEvery { get; }
+    public Option<int?> ValidateEvery { get; }
     public Option<string?> Resume { get; }
     public Option<int?> MinArea { get; }
     public Option<int?> CellSize { get; }
@@ -103,6 +104,7 @@ internal sealed class TrainerOptionsBinder
         KeepBest = Add(new Option<bool?>("--keep-best") { Description = "With a validation split, keep the weights of the best epoch (true)." });
         CheckpointDir = Add(new Option<string?>("--checkpoint-dir") { Description = "Write a checkpoint into this folder (see --checkpoint-every)." });
         CheckpointEvery = Add(new Option<int?>("--checkpoint-every") { Description = "Epochs between checkpoints (1)." });
+        ValidateEvery = Add(new Option<int?>("--validate-every") { Description = "Epochs between validations (1); the last epoch is always validated and the best validated epoch is kept." });
         Resume = Add(new Option<string?>("--resume") { Description = "Continue from this checkpoint file (same seed and network)." });
         MinArea = Add(new Option<int?>("--min-area") { Description = "Instances smaller than this many pixels are dropped (50)." });
         CellSize = Add(new Option<int?>("--cell-size") { Description = "Cell size, in pixels, that groups predicted centres into instances (8)." });
@@ -174,6 +176,7 @@ internal sealed class TrainerOptionsBinder
         Set(KeepBest, v => o.KeepBestModel = v);
         SetRef(CheckpointDir, v => o.CheckpointDirectory = v);
         Set(CheckpointEvery, v => o.CheckpointEveryEpochs = v);
+        Set(ValidateEvery, v => o.ValidateEveryEpochs = v);
         SetRef(Resume, v => o.ResumeFrom = v);
         var x = o.InstanceExtraction;
         Set(MinArea, v => x = x with { MinArea = v });

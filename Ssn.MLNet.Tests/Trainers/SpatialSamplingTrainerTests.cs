@@ -152,6 +152,18 @@ public sealed class SpatialSamplingTrainerTests
     }
 
     [TestMethod]
+    public void ValidationRunsEveryNEpochsAndAfterTheLast()
+    {
+        var options = Small(3);
+        options.ValidationSet = ml.Segmentation().Data.LoadSyntheticCityscapes(root,
+            new SyntheticCityscapesOptions { Width = 64, Height = 32, TrainCount = 6, ValCount = 2, Seed = 9 }, "val");
+        options.ValidateEveryEpochs = 2;
+        var trainer = new SpatialSamplingTrainer(ml, options);
+        using var model = trainer.Fit(train);
+        CollectionAssert.AreEqual(new[] { false, true, true }, trainer.History.Select(p => double.IsFinite(p.ValidationMeanIoU)).ToArray());
+    }
+
+    [TestMethod]
     [DataRow("Epochs")]
     [DataRow("BatchSize")]
     [DataRow("SamplingSteps")]
