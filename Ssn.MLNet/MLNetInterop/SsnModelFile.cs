@@ -47,7 +47,7 @@ public static class SsnModelFile
         string full = Path.GetFullPath(path);
         if (Directory.Exists(full))
             throw new IOException($"Model file '{path}' is a directory; give a file name such as '{Path.Combine(path, "model.zip")}'.");
-        Imaging.AtomicFile.RequireWritableDirectory(Path.GetDirectoryName(full)!, $"The folder of model file '{path}',");
+        Imaging.AtomicFile.RequireWritableDirectory(Path.GetDirectoryName(full)!, $"Model file '{path}': its folder");
     }
 
     /// <summary>Loads the model file at <paramref name="path"/> and returns its single <typeparamref name="T"/>
