@@ -33,13 +33,17 @@ public static class TrainingRecipes
     /// images/s, see the README), so the recipe trains on 384×288 crops (0.64 of the pixels of a 480×360 image) for more
     /// epochs in the same time; a short schedule wants a higher Adam rate than the paper's 150-epoch 5·10⁻⁴; deep dropout
     /// 0.3 slows a short schedule down, 0.1 keeps some regularisation for 367 training images; ENet class weights lift
-    /// pole, sign, pedestrian and bicyclist, which stay near zero without them. Validation runs after every epoch and
-    /// the best epoch is kept. The measured outcome is in the README ("Results on CamVid").
+    /// pole, sign, pedestrian and bicyclist, which stay near zero without them. 60 epochs rather than 45: a PyTorch replica
+    /// of this recipe on a GPU (2026-11-26, two seeds each) reached best val mIoU 0.650/0.650 with 65 epochs against
+    /// 0.641/0.620 with 45; 60 is what fits 2 hours here. Validation (a forward pass per val image, about 12 s) runs every
+    /// 2 epochs and after the last, and the best validated epoch is kept. The measured outcome is in the README
+    /// ("Results on CamVid").
     /// </summary>
     public static SpatialSamplingTrainerOptions Camvid() => new()
     {
         Network = new Modeling.SsnNetworkOptions { DeepDropout = 0.1 },
-        Epochs = 45,
+        Epochs = 60,
+        ValidateEveryEpochs = 2,
         BatchSize = 8,
         LearningRate = 2e-3,
         WeightDecay = 1e-4,
