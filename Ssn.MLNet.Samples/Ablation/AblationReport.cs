@@ -86,8 +86,8 @@ public sealed class AblationReport
     {
         string md = Path.Combine(Path.GetFullPath(directory), $"table{Table}.md");
         string js = Path.Combine(Path.GetFullPath(directory), $"table{Table}.json");
-        TrainingCurvePlot.WriteAtomically(md, Encoding.UTF8.GetBytes(ToMarkdown()));
-        TrainingCurvePlot.WriteAtomically(js, JsonSerializer.SerializeToUtf8Bytes(ToJson(), new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        Ssn.MLNet.Imaging.AtomicFile.WriteAllBytes(md, Encoding.UTF8.GetBytes(ToMarkdown()));
+        Ssn.MLNet.Imaging.AtomicFile.WriteAllBytes(js, JsonSerializer.SerializeToUtf8Bytes(ToJson(), new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         return (md, js);
     }
 

@@ -32,10 +32,7 @@ public static class BenchCommand
             Console.WriteLine();
             Console.WriteLine(report.ToMarkdown());
             string path = parse.GetValue(output)?.FullName ?? Path.GetFullPath("bench.json");
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            string temp = $"{path}.{Guid.NewGuid():N}.tmp";
-            File.WriteAllText(temp, report.ToJson());
-            File.Move(temp, path, overwrite: true);
+            Ssn.MLNet.Imaging.AtomicFile.WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(report.ToJson()));
             Console.WriteLine($"wrote {path}");
             return 0;
         });

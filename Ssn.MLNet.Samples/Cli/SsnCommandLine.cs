@@ -29,6 +29,7 @@ public static class SsnCommandLine
         root.Subcommands.Add(TrainCommand.Create(env));
         root.Subcommands.Add(EvaluateCommand.Create(env));
         root.Subcommands.Add(PredictCommand.Create(env));
+        root.Subcommands.Add(ExportCommand.Create(env));
         root.Subcommands.Add(Bench.BenchCommand.Create());
         root.Subcommands.Add(Ablation.AblationCommand.Create(env));
         return root;

@@ -43,7 +43,7 @@ internal static class MetricsReport
     }
 
     public static void Write(string path, JsonObject json) =>
-        TrainingCurvePlot.WriteAtomically(path, JsonSerializer.SerializeToUtf8Bytes(json, new JsonSerializerOptions { WriteIndented = true }));
+        Ssn.MLNet.Imaging.AtomicFile.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(json, new JsonSerializerOptions { WriteIndented = true }));
 
     public static JsonNode? Number(double value) => double.IsFinite(value) ? JsonValue.Create(Math.Round(value, 6)) : null;
 

@@ -1,3 +1,4 @@
+using Ssn.MLNet.Imaging;
 using OxyPlot;
 using OxyPlot.Axes;
 using OxyPlot.Legends;
@@ -38,23 +39,6 @@ internal static class TrainingCurvePlot
         var exporter = new PngExporter { Width = width, Height = height, UseTextShaping = false };
         using var buffer = new MemoryStream();
         exporter.Export(model, buffer);
-        WriteAtomically(path, buffer.ToArray());
-    }
-
-    /// <summary>Writes bytes through a temporary sibling and a rename.</summary>
-    internal static void WriteAtomically(string path, byte[] bytes)
-    {
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string tmp = $"{full}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            File.WriteAllBytes(tmp, bytes);
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+        AtomicFile.WriteAllBytes(path, buffer.ToArray());
     }
 }

@@ -43,7 +43,10 @@ public sealed class OnnxExportParityTests
     }
 
     [TestMethod]
+    [DataRow(16, 0.5f)]
     [DataRow(17, 0.5f)]
+    [DataRow(18, 0.5f)]
+    [DataRow(19, 0.5f)]
     [DataRow(20, 0.5f)]
     [DataRow(17, 3f)] // PReLU slopes above 1: the exporter's other PReLU form
     public void OnnxRuntimeMatchesTorchSharp(int opset, float slopeScale)

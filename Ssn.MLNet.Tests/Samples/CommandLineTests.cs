@@ -211,6 +211,43 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void ExportWritesAnOnnxFileAndAnOnnxBackedModelThatPredictsLikeTheTorchModel()
+    {
+        foreach (bool int8 in new[] { false, true })
+        {
+            string onnx = Path.Combine(work, int8 ? "int8.onnx" : "fp32.onnx");
+            string[] args = int8 ? ["export", "--model", model, "--out", onnx, "--int8", "--calibration", data, "--calibration-images", "2"]
+                                 : ["export", "--model", model, "--out", onnx, "--opset", "18"];
+            var run = Invoke(args);
+            Assert.AreEqual(0, run.Code, run.Error + run.Output);
+            using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx))
+            {
+                CollectionAssert.Contains(session.OutputMetadata.Keys.ToArray(), Ssn.MLNet.Onnx.SsnOnnxNames.Labels, "the file alone gives the class map");
+                Assert.AreEqual(int8, File.ReadAllBytes(onnx).AsSpan().IndexOf("QuantizeLinear"u8) >= 0, "QDQ nodes exactly in the int8 export");
+            }
+            var ml = new Microsoft.ML.MLContext(seed: 1);
+            using var loaded = ml.Model.Load(Path.ChangeExtension(onnx, null) + "-onnx.zip", out _) as Ssn.MLNet.Onnx.SsnOnnxTransformer;
+            Assert.IsNotNull(loaded, "an ONNX Runtime-backed transformer, loadable with plain Model.Load");
+            var val = new Ssn.MLNet.Data.CityscapesDataSource(data, "val");
+            using var torch = Ssn.MLNet.MLNetInterop.SsnModelFile.LoadTransformer<Ssn.MLNet.Transforms.SpatialSamplingTransformer>(ml, model, out _);
+            byte[][] Labels(Microsoft.ML.ITransformer t) => ml.Data.CreateEnumerable<LabelRow>(t.Transform(val), reuseRowObject: false).Select(r => r.PredictedLabel).ToArray();
+            var expected = Labels(torch);
+            var actual = Labels(loaded);
+            double agreement = expected.Zip(actual).Average(p => p.First.Zip(p.Second).Average(q => q.First == q.Second ? 1.0 : 0.0));
+            // int8 flips labels where the top two logits are close; this network trained one epoch, so margins are small
+            // (OnnxQuantizationTests measures int8 quality on a trained network).
+            Assert.IsTrue(agreement > (int8 ? 0.8 : 0.999), $"{(int8 ? "int8" : "fp32")}: class maps agree on {agreement:P2} of the pixels");
+        }
+        AssertOneLineError(Invoke("export", "--model", model, "--out", Path.Combine(work, "x.onnx"), "--int8"), 1, "--calibration");
+        AssertOneLineError(Invoke("export", "--model", model, "--out", Path.Combine(work, "x.onnx"), "--opset", "12"), 1, "Opset");
+    }
+
+    public sealed class LabelRow
+    {
+        public byte[] PredictedLabel { get; set; } = [];
+    }
+
+    [TestMethod]
     public void ModelDeviceAndOutputProblemsAreNamedBeforeAnyTraining()
     {
         var device = Invoke(["train", "--data", data, "--out", Path.Combine(work, "d.zip"), .. Tiny, "--device", "gpu0"]);

@@ -4,13 +4,15 @@ namespace Ssn.MLNet.Imaging;
 /// Writes a file through a temporary sibling and a rename, so readers never see a half-written file and a
 /// failed write leaves neither a temporary file nor a changed target behind.
 /// </summary>
-internal static class AtomicFile
+public static class AtomicFile
 {
     /// <summary>Suffix of the temporary files (<c>.{name}.{guid}.tmp</c> next to the target).</summary>
     internal const string TempSuffix = ".tmp";
 
     /// <summary>Creates the target's directory, lets <paramref name="write"/> fill a temporary file, then renames it onto <paramref name="path"/>.</summary>
-    internal static void Write(string path, Action<Stream> write)
+    /// <param name="path">The file to create or replace.</param>
+    /// <param name="write">Writes the whole content to the stream it is given.</param>
+    public static void Write(string path, Action<Stream> write)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
@@ -53,7 +55,9 @@ internal static class AtomicFile
     }
 
     /// <summary>Writes <paramref name="bytes"/> atomically to <paramref name="path"/>.</summary>
-    internal static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
+    /// <param name="path">The file to create or replace.</param>
+    /// <param name="bytes">The content.</param>
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
     {
         byte[] copy = bytes.ToArray();
         Write(path, s => s.Write(copy));

@@ -22,19 +22,7 @@ public static class SsnModelFile
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            mlContext.Model.Save(model, inputSchema, temp);
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-                File.Delete(temp);
-        }
+        Imaging.AtomicFile.Write(path, stream => mlContext.Model.Save(model, inputSchema, stream));
     }
 
     /// <summary>Fails now, naming <paramref name="path"/>, if a model could not be saved there later (its directory is
