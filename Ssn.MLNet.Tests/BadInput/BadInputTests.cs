@@ -91,7 +91,7 @@ public sealed class BadInputTests
     }
 
     /// <summary>A structurally complete PNG (IHDR, IDAT, IEND) whose header claims <paramref name="width"/>×<paramref name="height"/>.</summary>
-    private static byte[] PngClaiming(int width, int height, byte colorType)
+    internal static byte[] PngClaiming(int width, int height, byte colorType)
     {
         var png = new List<byte> { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A };
         void Chunk(string type, byte[] data)

@@ -27,13 +27,18 @@ public static class ImageLimits
         }
     }
 
-    /// <summary>Throws <see cref="InvalidDataException"/> naming <paramref name="what"/> when the image is over the limit.</summary>
-    internal static void Check(long width, long height, string what)
+    /// <summary>
+    /// Throws <see cref="InvalidDataException"/> naming <paramref name="what"/> when the image is over
+    /// <paramref name="limit"/> (default <see cref="MaxPixels"/>).
+    /// </summary>
+    internal static void Check(long width, long height, string what, long? limit = null)
     {
-        long limit = MaxPixels;
-        if (width * height > limit)
+        long max = limit ?? MaxPixels;
+        if (width * height > max)
             throw new InvalidDataException(
-                $"{what} is {width}×{height} = {width * height:N0} pixels, more than the limit of {limit:N0} " +
-                $"(ImageLimits.MaxPixels; the command line's --max-pixels): resize it, or raise the limit if the machine has the memory.");
+                $"{what} is {width}×{height} = {width * height:N0} pixels, more than the limit of {max:N0} " +
+                (limit is null
+                    ? "(ImageLimits.MaxPixels; the command line's --max-pixels): resize it, or raise the limit if the machine has the memory."
+                    : "pixels: resize it."));
     }
 }

@@ -134,8 +134,16 @@ public static class LabelPng
     public static void WriteVocIndexed(string path, Raster<byte> indices)
     {
         ArgumentNullException.ThrowIfNull(indices);
+        AtomicFile.Write(path, s => WriteVocIndexed(s, indices));
+    }
+
+    /// <summary>As <see cref="WriteVocIndexed(string, Raster{byte})"/>, into a stream (for example an HTTP response).</summary>
+    public static void WriteVocIndexed(Stream output, Raster<byte> indices)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(indices);
         var palette = Enumerable.Range(0, 256).Select(i => VocColorMap.GetColor((byte)i)).ToArray();
-        AtomicFile.Write(path, s => PngIndexedWriter.Write(s, indices, palette));
+        PngIndexedWriter.Write(output, indices, palette);
     }
 
     private static Raster<byte> DecodeGray8(byte[] bytes, PngInfo info, string path)

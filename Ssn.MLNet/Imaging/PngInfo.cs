@@ -16,7 +16,7 @@ internal readonly record struct PngInfo(int Width, int Height, int BitDepth, Png
 
     /// <summary>Checks the chunk structure of <paramref name="bytes"/> and returns its header.</summary>
     /// <exception cref="InvalidDataException">The data is not a complete PNG; the message names <paramref name="path"/>.</exception>
-    internal static PngInfo Parse(ReadOnlySpan<byte> bytes, string path)
+    internal static PngInfo Parse(ReadOnlySpan<byte> bytes, string path, long? maxPixels = null)
     {
         if (!HasSignature(bytes))
             throw new InvalidDataException($"'{path}' is not a PNG file (bad signature).");
@@ -42,7 +42,7 @@ internal readonly record struct PngInfo(int Width, int Height, int BitDepth, Png
                     data[8], (PngColorKind)data[9], data[12] != 0);
                 if (header.Value.Width <= 0 || header.Value.Height <= 0)
                     throw new InvalidDataException($"PNG file '{path}' is corrupt (size {header.Value.Width}×{header.Value.Height}).");
-                ImageLimits.Check(header.Value.Width, header.Value.Height, $"PNG file '{path}'");
+                ImageLimits.Check(header.Value.Width, header.Value.Height, $"PNG file '{path}'", maxPixels);
             }
             else if (type.SequenceEqual("IDAT"u8)) sawData = true;
             else if (type.SequenceEqual("IEND"u8))

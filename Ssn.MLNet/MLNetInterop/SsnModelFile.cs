@@ -38,6 +38,30 @@ public static class SsnModelFile
         Imaging.AtomicFile.RequireWritableDirectory(Path.GetDirectoryName(full)!, $"Model file '{path}': its folder");
     }
 
+    /// <summary>Loads the model file at <paramref name="path"/> as <c>Model.Load</c> does, with errors that name the file.</summary>
+    /// <param name="mlContext">The ML.NET context.</param>
+    /// <param name="path">The model file.</param>
+    /// <param name="inputSchema">The input schema saved with the model, or null if none was saved.</param>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a loadable ML.NET model, or is corrupt.</exception>
+    public static ITransformer Load(MLContext mlContext, string path, out DataViewSchema? inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
+        RequireZip(path);
+        try
+        {
+            return mlContext.Model.Load(path, out inputSchema);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            var cause = Unwrap(ex);
+            throw new InvalidDataException($"Model file '{path}' could not be loaded: {cause.Message}", cause);
+        }
+    }
+
     /// <summary>Loads the model file at <paramref name="path"/> and returns its single <typeparamref name="T"/>
     /// (the model itself or one element of its transformer chain).</summary>
     /// <typeparam name="T">The transformer type expected in the file.</typeparam>
@@ -50,21 +74,7 @@ public static class SsnModelFile
     public static T LoadTransformer<T>(MLContext mlContext, string path, out DataViewSchema? inputSchema)
         where T : class, ITransformer
     {
-        ArgumentNullException.ThrowIfNull(mlContext);
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
-        RequireZip(path);
-        ITransformer model;
-        try
-        {
-            model = mlContext.Model.Load(path, out inputSchema);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            var cause = Unwrap(ex);
-            throw new InvalidDataException($"Model file '{path}' could not be loaded: {cause.Message}", cause);
-        }
+        var model = Load(mlContext, path, out inputSchema);
         var found = (model is TransformerChain<ITransformer> chain ? chain.AsEnumerable() : [model]).OfType<T>().ToArray();
         return found.Length == 1 ? found[0] : throw new InvalidDataException(
             $"Model file '{path}' holds {found.Length} {typeof(T).Name} transformers, expected exactly one " +

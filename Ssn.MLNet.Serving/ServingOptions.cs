@@ -1,0 +1,50 @@
+namespace Ssn.MLNet.Serving;
+
+/// <summary>Which inference engine serves the model.</summary>
+public enum ServingBackend
+{
+    /// <summary>The engine the model file holds: TorchSharp for <c>train</c>'s model.zip, ONNX Runtime for <c>export</c>'s model-onnx.zip.</summary>
+    Auto,
+
+    /// <summary>TorchSharp (libtorch); needs a TorchSharp model file.</summary>
+    Torch,
+
+    /// <summary>ONNX Runtime; a TorchSharp model file is exported to ONNX in memory at start-up.</summary>
+    Onnx,
+}
+
+/// <summary>The configuration section <c>Segmentation</c> (appsettings.json, environment <c>Segmentation__ModelPath</c>, command line).</summary>
+public sealed class ServingOptions
+{
+    /// <summary>The section's name.</summary>
+    public const string Section = "Segmentation";
+
+    /// <summary>The ML.NET model file (<c>train</c>'s model.zip or <c>export</c>'s model-onnx.zip). Required.</summary>
+    public string ModelPath { get; set; } = "";
+
+    /// <summary>Inference engine (default <see cref="ServingBackend.Auto"/>).</summary>
+    public ServingBackend Backend { get; set; } = ServingBackend.Auto;
+
+    /// <summary>Largest image (width × height) accepted; larger ones get 413 before their pixels are decoded. Default 16,000,000 (a 4K frame is 8.3 M).</summary>
+    public long MaxPixels { get; set; } = 16_000_000;
+
+    /// <summary>Largest request body in bytes (Kestrel's limit); larger ones get 413. Default 32 MiB.</summary>
+    public long MaxRequestBytes { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>
+    /// Predictions run at once; further requests wait their turn. Default 1: libtorch and ONNX Runtime already spread one
+    /// image over every core, so more at once only adds latency on a small machine. Raise it on many-core servers.
+    /// </summary>
+    public int MaxConcurrentPredictions { get; set; } = 1;
+
+    /// <summary>Throws naming the setting that is wrong.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ModelPath))
+            throw new InvalidOperationException($"Set {Section}:ModelPath (appsettings.json, or the environment variable {Section}__ModelPath) to a model file.");
+        if (MaxPixels <= 0) throw new InvalidOperationException($"{Section}:MaxPixels must be positive (got {MaxPixels}).");
+        if (MaxRequestBytes <= 0) throw new InvalidOperationException($"{Section}:MaxRequestBytes must be positive (got {MaxRequestBytes}).");
+        if (MaxConcurrentPredictions <= 0)
+            throw new InvalidOperationException($"{Section}:MaxConcurrentPredictions must be positive (got {MaxConcurrentPredictions}).");
+    }
+}
