@@ -5,7 +5,6 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.MLNetInterop;
-using Ssn.MLNet.Onnx;
 using Ssn.MLNet.Transforms;
 
 namespace Ssn.MLNet.Serving;
@@ -17,7 +16,7 @@ namespace Ssn.MLNet.Serving;
 public sealed class SegmentationService : IDisposable
 {
     private readonly MLContext ml = new(seed: 1);
-    private readonly ITransformer model;
+    private readonly SegmentationModelForPrediction loaded;
     private readonly ObjectPool<PredictionEngine<SegmentationInput, SegmentationPrediction>> engines;
     private readonly SemaphoreSlim slots;
     private readonly ServingOptions options;
@@ -27,31 +26,20 @@ public sealed class SegmentationService : IDisposable
     {
         this.options = options.Value;
         this.options.Validate();
-        var loaded = SsnModelFile.Load(ml, this.options.ModelPath, out _);
-        (model, ClassNames, Backend) = (loaded, this.options.Backend) switch
-        {
-            (SpatialSamplingTransformer t, ServingBackend.Onnx) => ((ITransformer)SsnOnnxTransformer.FromTransformer(ml, t), t.ClassNames, "ONNX Runtime"),
-            (SpatialSamplingTransformer t, _) => (t, t.ClassNames, "TorchSharp"),
-            (SsnOnnxTransformer t, not ServingBackend.Torch) => (t, t.ClassNames, "ONNX Runtime"),
-            (SsnOnnxTransformer, ServingBackend.Torch) => throw new InvalidOperationException(
-                $"Model file '{this.options.ModelPath}' holds an ONNX model, which {ServingOptions.Section}:Backend = Torch cannot run: use Auto or Onnx, or serve train's model.zip."),
-            _ => throw new InvalidOperationException(
-                $"Model file '{this.options.ModelPath}' holds a {loaded.GetType().Name}, not an Ssn.MLNet segmentation transformer (train's model.zip or export's model-onnx.zip)."),
-        };
-        if (!ReferenceEquals(model, loaded)) (loaded as IDisposable)?.Dispose();
+        loaded = SegmentationModelForPrediction.Load(ml, this.options.ModelPath, this.options.Backend);
         slots = new SemaphoreSlim(this.options.MaxConcurrentPredictions);
         // For IDisposable objects the provider's pool disposes what it retains when it is disposed itself.
-        engines = new DefaultObjectPoolProvider { MaximumRetained = this.options.MaxConcurrentPredictions }.Create(new EnginePolicy(ml, model));
+        engines = new DefaultObjectPoolProvider { MaximumRetained = this.options.MaxConcurrentPredictions }.Create(new EnginePolicy(ml, loaded.Transformer));
         engines.Return(engines.Get()); // the first engine now: a model that cannot build one fails at start-up
         log.LogInformation("Serving {Model} with {Backend} ({Classes} classes, {Slots} prediction slot(s), at most {MaxPixels:N0} pixels)",
             this.options.ModelPath, Backend, ClassNames.Count, this.options.MaxConcurrentPredictions, this.options.MaxPixels);
     }
 
     /// <summary>Names of the model's classes, by index.</summary>
-    public IReadOnlyList<string> ClassNames { get; }
+    public IReadOnlyList<string> ClassNames => loaded.ClassNames;
 
     /// <summary>The engine that predicts.</summary>
-    public string Backend { get; }
+    public string Backend => loaded.EngineName;
 
     /// <summary>What <c>GET /health</c> reports.</summary>
     public HealthResponse Health() =>
@@ -95,7 +83,7 @@ public sealed class SegmentationService : IDisposable
     public void Dispose()
     {
         (engines as IDisposable)?.Dispose();
-        (model as IDisposable)?.Dispose();
+        loaded.Dispose();
         slots.Dispose();
     }
 

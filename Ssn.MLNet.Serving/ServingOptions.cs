@@ -1,17 +1,6 @@
+using Ssn.MLNet.MLNetInterop;
+
 namespace Ssn.MLNet.Serving;
-
-/// <summary>Which inference engine serves the model.</summary>
-public enum ServingBackend
-{
-    /// <summary>The engine the model file holds: TorchSharp for <c>train</c>'s model.zip, ONNX Runtime for <c>export</c>'s model-onnx.zip.</summary>
-    Auto,
-
-    /// <summary>TorchSharp (libtorch); needs a TorchSharp model file.</summary>
-    Torch,
-
-    /// <summary>ONNX Runtime; a TorchSharp model file is exported to ONNX in memory at start-up.</summary>
-    Onnx,
-}
 
 /// <summary>The configuration section <c>Segmentation</c> (appsettings.json, environment <c>Segmentation__ModelPath</c>, command line).</summary>
 public sealed class ServingOptions
@@ -22,8 +11,8 @@ public sealed class ServingOptions
     /// <summary>The ML.NET model file (<c>train</c>'s model.zip or <c>export</c>'s model-onnx.zip). Required.</summary>
     public string ModelPath { get; set; } = "";
 
-    /// <summary>Inference engine (default <see cref="ServingBackend.Auto"/>).</summary>
-    public ServingBackend Backend { get; set; } = ServingBackend.Auto;
+    /// <summary>Inference engine (default <see cref="InferenceBackend.Auto"/>: the model file's; <c>Onnx</c> exports a TorchSharp model to ONNX in memory at start-up).</summary>
+    public InferenceBackend Backend { get; set; } = InferenceBackend.Auto;
 
     /// <summary>Largest image (width × height) accepted; larger ones get 413 before their pixels are decoded. Default 16,000,000 (a 4K frame is 8.3 M).</summary>
     public long MaxPixels { get; set; } = 16_000_000;

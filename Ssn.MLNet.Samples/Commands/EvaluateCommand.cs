@@ -19,19 +19,20 @@ internal static class EvaluateCommand
         var dataset = new DatasetOptions("val");
         var output = new Option<string>("--out", "-o") { Description = "Folder for metrics.json (and overlays/, cityscapes-results/).", DefaultValueFactory = _ => "ssn-evaluation" };
         var overlays = new Option<int>("--overlays") { Description = "Overlay PNGs to write (first images).", DefaultValueFactory = _ => 0 };
+        var backend = BackendOption.Create();
         var results = new Option<bool>("--cityscapes-results") { Description = "Also write the predictions in the Cityscapes results format (Cityscapes models)." };
         var command = new Command("evaluate", "Evaluate a model on a labelled dataset: mean IoU, accuracies, per-class IoU, AP/AP50 (Cityscapes protocol).");
         command.Options.Add(modelOption);
         dataset.AddTo(command);
-        foreach (var o in new Option[] { output, overlays, results }) command.Options.Add(o);
+        foreach (var o in new Option[] { output, overlays, results, backend }) command.Options.Add(o);
         CommandRunner.SetAction(command, env, async (p, token) =>
         {
             var ml = new MLContext(seed: 1);
             var spec = dataset.Read(p);
             var data = spec.Open(ml);
-            using var model = SsnModelFile.LoadTransformer<SpatialSamplingTransformer>(ml, p.GetValue(modelOption)!, out _);
+            using var model = SegmentationModelForPrediction.Load(ml, p.GetValue(modelOption)!, p.GetValue(backend));
             string outDir = Path.GetFullPath(p.GetValue(output)!);
-            var report = await MainJobCommand.EvaluateAsync(env.Console, ml, model, data, new EvaluationJob
+            var report = await MainJobCommand.EvaluateAsync(env.Console, ml, model.Transformer, model.ClassNames, data, new EvaluationJob
             {
                 OverlayDirectory = p.GetValue(overlays) > 0 ? Path.Combine(outDir, "overlays") : null,
                 MaxOverlays = p.GetValue(overlays),
@@ -42,9 +43,10 @@ internal static class EvaluateCommand
                 ["model"] = Path.GetFullPath(p.GetValue(modelOption)!),
                 ["format"] = spec.Format.ToString().ToLowerInvariant(),
                 ["split"] = spec.Split,
+                ["backend"] = model.EngineName,
             });
             MetricsReport.Write(Path.Combine(outDir, "metrics.json"), json);
-            MetricsReport.Print(env.Console, report, spec.Split, Array.Empty<(string, string)>());
+            MetricsReport.Print(env.Console, report, spec.Split, [("backend", model.EngineName)]);
             env.Console.MarkupLine(Markup.Escape($"Wrote {Path.Combine(outDir, "metrics.json")}"));
             return 0;
         });

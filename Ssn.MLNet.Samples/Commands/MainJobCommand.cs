@@ -100,7 +100,7 @@ internal static class MainJobCommand
         foreach (var dir in new[] { overlays, results })
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         var evalClock = Stopwatch.StartNew();
-        var report = await EvaluateAsync(console, ml, model, val, new EvaluationJob
+        var report = await EvaluateAsync(console, ml, model, model.ClassNames, val, new EvaluationJob
         {
             OverlayDirectory = settings.Overlays > 0 ? overlays : null, MaxOverlays = settings.Overlays, CityscapesResultsDirectory = results,
         }, token);
@@ -136,14 +136,14 @@ internal static class MainJobCommand
         return 0;
     }
 
-    internal static Task<EvaluationReport> EvaluateAsync(IAnsiConsole console, MLContext ml, Ssn.MLNet.Transforms.SpatialSamplingTransformer model,
+    internal static Task<EvaluationReport> EvaluateAsync(IAnsiConsole console, MLContext ml, ITransformer model, IReadOnlyList<string> classNames,
         Ssn.MLNet.Data.SegmentationDataSource data, EvaluationJob job, CancellationToken token) =>
         ConsoleProgress.RunAsync(console, $"Evaluating {data.Count} images", data.Count, task =>
             new EvaluationJob
             {
                 OverlayDirectory = job.OverlayDirectory, MaxOverlays = job.MaxOverlays, CityscapesResultsDirectory = job.CityscapesResultsDirectory,
                 TimingRuns = job.TimingRuns, Progress = (done, _) => task.Value = done,
-            }.Run(ml, model, data, token));
+            }.Run(ml, model, classNames, data, token));
 }
 
 /// <summary>Everything the main job needs (defaults in <see cref="MainJobDefaults"/>).</summary>

@@ -10,7 +10,7 @@ using Ssn.MLNet.Samples.Cli;
 using Ssn.MLNet.Samples.Jobs;
 using Ssn.MLNet.Samples.Reporting;
 using Ssn.MLNet.Visualization;
-using static TorchSharp.torch;
+using Microsoft.ML.Data;
 
 namespace Ssn.MLNet.Samples.Commands;
 
@@ -31,33 +31,36 @@ internal static class PredictCommand
         command.Options.Add(modelOption);
         command.Arguments.Add(inputs);
         command.Options.Add(output);
+        var backend = BackendOption.Create();
+        command.Options.Add(backend);
         CommandRunner.SetAction(command, env, async (p, token) =>
         {
             var files = ListImages(p.GetValue(inputs)!);
             var ml = new MLContext(seed: 1);
-            using var model = SsnModelFile.LoadTransformer<SpatialSamplingTransformer>(ml, p.GetValue(modelOption)!, out _);
+            using var model = SegmentationModelForPrediction.Load(ml, p.GetValue(modelOption)!, p.GetValue(backend));
             string outDir = Path.GetFullPath(p.GetValue(output)!);
             bool cityscapes = model.ClassNames.SequenceEqual(CityscapesLabels.TrainClassNames);
             var results = cityscapes ? new CityscapesResultsWriter(Path.Combine(outDir, "cityscapes-results")) : null;
             var palette = SegmentationPalette.For(model.ClassNames);
             int instances = 0;
-            await ConsoleProgress.RunAsync(env.Console, $"Predicting {files.Count} images", files.Count, task =>
+            // Through the ML.NET transformer, which predicts consecutive images of one size as a batch; images are
+            // decoded as the cursor reaches them.
+            var rows = ml.Data.LoadFromEnumerable(files.Select(f => new ImageRow { Image = ImageFile.ReadRgb(f).ToMLImage(), Path = f }));
+            var scored = ml.Data.CreateEnumerable<ScoredRow>(model.Transformer.Transform(rows), reuseRowObject: false);
+            await ConsoleProgress.RunAsync(env.Console, $"Predicting {files.Count} images ({model.EngineName})", files.Count, task =>
             {
-                foreach (var file in files)
+                foreach (var row in scored)
                 {
                     token.ThrowIfCancellationRequested();
-                    var image = ImageFile.ReadRgb(file);
-                    var chw = new float[3 * image.Width * image.Height];
-                    model.Normalization.ToChw(image, chw);
-                    using var x = tensor(chw, new long[] { 1, 3, image.Height, image.Width });
-                    var prediction = model.Predictor.Predict(x)[0];
-                    string name = Path.GetFileNameWithoutExtension(file);
-                    ImageFile.WriteRgbPng(Path.Combine(outDir, name + "_labels.png"), SegmentationOverlay.Colorize(prediction.Labels, prediction.Width, prediction.Height, palette));
+                    var image = RgbImage.FromMLImage(row.Image);
+                    row.Image.Dispose();
+                    string name = Path.GetFileNameWithoutExtension(row.Path);
+                    ImageFile.WriteRgbPng(Path.Combine(outDir, name + "_labels.png"), SegmentationOverlay.Colorize(row.PredictedLabel, image.Width, image.Height, palette));
                     ImageFile.WriteRgbPng(Path.Combine(outDir, name + "_overlay.png"),
-                        SegmentationOverlay.Render(image, prediction.Labels, prediction.Instances.InstanceIds, new OverlayOptions { Palette = palette }));
-                    LabelPng.WriteGray16(Path.Combine(outDir, name + "_instances.png"), new Raster<int>(prediction.Width, prediction.Height, prediction.Instances.InstanceIds));
-                    results?.Write(file, prediction);
-                    instances += prediction.Instances.Instances.Count;
+                        SegmentationOverlay.Render(image, row.PredictedLabel, row.PredictedInstanceIds, new OverlayOptions { Palette = palette }));
+                    LabelPng.WriteGray16(Path.Combine(outDir, name + "_instances.png"), new Raster<int>(image.Width, image.Height, row.PredictedInstanceIds));
+                    results?.Write(row.Path, row.PredictedLabel, image.Width, image.Height, row.PredictedInstanceIds, row.InstanceClasses, row.InstanceScores);
+                    instances += row.InstanceClasses.Length;
                     task.Increment(1);
                 }
                 return 0;
@@ -66,6 +69,18 @@ internal static class PredictCommand
             return 0;
         });
         return command;
+    }
+
+    private sealed class ImageRow
+    {
+        [ImageOfAnySize] public MLImage Image { get; set; } = null!;
+        public string Path { get; set; } = "";
+    }
+
+    private sealed class ScoredRow : SegmentationPrediction
+    {
+        [ImageOfAnySize] public MLImage Image { get; set; } = null!;
+        public string Path { get; set; } = "";
     }
 
     /// <summary>The image files named by <paramref name="inputs"/> (folders expanded recursively), sorted, without duplicates.</summary>

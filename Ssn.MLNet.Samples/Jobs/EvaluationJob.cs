@@ -7,7 +7,6 @@ using Ssn.MLNet.Export;
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.Transforms;
 using Ssn.MLNet.Visualization;
-using static TorchSharp.torch;
 
 namespace Ssn.MLNet.Samples.Jobs;
 
@@ -33,9 +32,9 @@ internal sealed class EvaluationJob
     /// <summary>Single-image predictions timed (after two warm-up runs); the median is reported.</summary>
     public int TimingRuns { get; init; } = 10;
 
-    public EvaluationReport Run(MLContext ml, SpatialSamplingTransformer model, SegmentationDataSource data, CancellationToken token = default)
+    /// <summary>Evaluates <paramref name="model"/> (TorchSharp or ONNX Runtime transformer) predicting <paramref name="classNames"/>.</summary>
+    public EvaluationReport Run(MLContext ml, ITransformer model, IReadOnlyList<string> classNames, SegmentationDataSource data, CancellationToken token = default)
     {
-        var classNames = model.ClassNames;
         bool cityscapes = classNames.SequenceEqual(CityscapesLabels.TrainClassNames);
         if (!data.ClassNames.SequenceEqual(classNames))
             throw new InvalidDataException($"The model predicts {classNames.Count} classes ({string.Join(", ", classNames.Take(4))}, …) but the dataset has {data.ClassNames.Count} ({string.Join(", ", data.ClassNames.Take(4))}, …).");
@@ -98,7 +97,7 @@ internal sealed class EvaluationJob
             Progress?.Invoke(++done, total);
         }
         if (done == 0) throw new InvalidDataException("The evaluation set is empty.");
-        var (ms, w, h) = TimeInference(model, data, TimingRuns);
+        var (ms, w, h) = TimeInference(ml, model, data, TimingRuns);
         return new EvaluationReport(semantic.GetMetrics(), instanceEvaluator?.GetMetrics(), ms, w, h, done, overlays);
     }
 
@@ -114,18 +113,20 @@ internal sealed class EvaluationJob
         return list;
     }
 
-    /// <summary>Median of <paramref name="runs"/> single-image predictions of the first image (after two warm-up runs).</summary>
-    internal static (double Ms, int Width, int Height) TimeInference(SpatialSamplingTransformer model, SegmentationDataSource data, int runs)
+    /// <summary>
+    /// Median of <paramref name="runs"/> single-image predictions of the first image through a <c>PredictionEngine</c>
+    /// (after two warm-up runs): network, class map and instance extraction, as a user's engine runs them.
+    /// </summary>
+    internal static (double Ms, int Width, int Height) TimeInference(MLContext ml, ITransformer model, SegmentationDataSource data, int runs)
     {
-        var image = data.LoadImage(0);
-        var chw = new float[3 * image.Width * image.Height];
-        model.Normalization.ToChw(image, chw);
-        using var x = tensor(chw, new long[] { 1, 3, image.Height, image.Width });
+        using var image = data.LoadImage(0).ToMLImage();
+        var input = new SegmentationInput { Image = image };
+        using var engine = ml.Model.CreatePredictionEngine<SegmentationInput, SegmentationPrediction>(model, new PredictionEngineOptions { OwnsTransformer = false });
         var times = new List<double>();
         for (int i = 0; i < runs + 2; i++)
         {
             var sw = Stopwatch.StartNew();
-            model.Predictor.Predict(x);
+            engine.Predict(input);
             if (i >= 2) times.Add(sw.Elapsed.TotalMilliseconds);
         }
         times.Sort();

@@ -108,6 +108,36 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void PredictAndEvaluateRunOnTheOnnxBackendToo()
+    {
+        string images = Path.Combine(data, "leftImg8bit", "val");
+        double MeanIoU(string backend)
+        {
+            string outDir = Path.Combine(work, "eval-" + backend);
+            var run = Invoke("evaluate", "--model", model, "--data", data, "--out", outDir, "--backend", backend);
+            Assert.AreEqual(0, run.Code, run.Error);
+            using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")));
+            Assert.AreEqual(backend == "onnx" ? "ONNX Runtime" : "TorchSharp", json.RootElement.GetProperty("backend").GetString());
+            return json.RootElement.GetProperty("meanIoU").GetDouble();
+        }
+        Assert.AreEqual(MeanIoU("torch"), MeanIoU("onnx"), 0.01, "the same model on two engines");
+
+        var labels = new Dictionary<string, byte[][]>();
+        foreach (var backend in new[] { "torch", "onnx" })
+        {
+            string outDir = Path.Combine(work, "pred-" + backend);
+            var run = Invoke("predict", "--model", model, images, "--out", outDir, "--backend", backend);
+            Assert.AreEqual(0, run.Code, run.Error);
+            StringAssert.Contains(run.Output, "2 images");
+            labels[backend] = Directory.GetFiles(outDir, "*_labels.png").Order().Select(f => Ssn.MLNet.Imaging.ImageFile.ReadRgb(f).Pixels).ToArray();
+            Assert.HasCount(2, labels[backend]);
+        }
+        var pairs = labels["torch"].Zip(labels["onnx"]).SelectMany(p => p.First.Zip(p.Second)).ToArray();
+        double agreement = pairs.Count(p => p.First == p.Second) / (double)pairs.Length;
+        Assert.IsGreaterThanOrEqualTo(0.999, agreement, $"coloured class maps agree on {agreement:P2}");
+    }
+
+    [TestMethod]
     public void TrainWritesCheckpointsAndResumesFromOne()
     {
         string checkpoints = Path.Combine(work, "ckpt");

@@ -39,9 +39,10 @@ public sealed class ImageOfAnySizeAttribute : DataViewTypeAttribute
 
 /// <summary>
 /// Output row of a segmentation <c>PredictionEngine</c>: the columns of <see cref="SegmentationOutputColumns"/> that
-/// every Spatial Sampling transformer (TorchSharp or ONNX Runtime) adds.
+/// every Spatial Sampling transformer (TorchSharp or ONNX Runtime) adds. Not sealed: derive to read further columns
+/// of the same row (for example the input's file path) with <c>CreateEnumerable</c>.
 /// </summary>
-public sealed class SegmentationPrediction
+public class SegmentationPrediction
 {
     /// <summary>Class index per pixel, row-major H × W.</summary>
     public byte[] PredictedLabel { get; set; } = [];

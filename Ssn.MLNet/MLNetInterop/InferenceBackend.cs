@@ -1,0 +1,63 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Ssn.MLNet.Onnx;
+using Ssn.MLNet.Transforms;
+
+namespace Ssn.MLNet.MLNetInterop;
+
+/// <summary>The engine that runs a segmentation model's network.</summary>
+public enum InferenceBackend
+{
+    /// <summary>The engine the model file holds: TorchSharp for <c>train</c>'s model.zip, ONNX Runtime for <c>export</c>'s model-onnx.zip.</summary>
+    Auto,
+
+    /// <summary>TorchSharp (libtorch); needs a TorchSharp model file.</summary>
+    Torch,
+
+    /// <summary>ONNX Runtime; a TorchSharp model is exported to ONNX in memory (<see cref="SsnOnnxTransformer.FromTransformer"/>).</summary>
+    Onnx,
+}
+
+/// <summary>A segmentation transformer loaded for prediction, with its classes and the engine that runs it.</summary>
+/// <param name="Transformer">A <see cref="SpatialSamplingTransformer"/> or an <see cref="SsnOnnxTransformer"/>: reads <c>Image</c>, adds <see cref="SegmentationOutputColumns"/>.</param>
+/// <param name="ClassNames">The classes it predicts, by index.</param>
+/// <param name="Backend">Torch or Onnx.</param>
+public sealed record SegmentationModelForPrediction(ITransformer Transformer, IReadOnlyList<string> ClassNames, InferenceBackend Backend) : IDisposable
+{
+    /// <summary>Loads the segmentation transformer of model file <paramref name="path"/> to run on <paramref name="backend"/>.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a loadable model, holds no (or several) segmentation
+    /// transformers, or holds an ONNX model and <paramref name="backend"/> is <see cref="InferenceBackend.Torch"/>.</exception>
+    public static SegmentationModelForPrediction Load(MLContext mlContext, string path, InferenceBackend backend = InferenceBackend.Auto)
+    {
+        var model = SsnModelFile.Load(mlContext, path, out _);
+        var found = (model is TransformerChain<ITransformer> chain ? chain.AsEnumerable() : [model])
+            .Where(t => t is SpatialSamplingTransformer or SsnOnnxTransformer).ToArray();
+        if (found.Length != 1)
+        {
+            (model as IDisposable)?.Dispose();
+            throw new InvalidDataException($"Model file '{path}' holds {found.Length} segmentation transformers, expected one " +
+                                           $"(train's model.zip or export's model-onnx.zip; the model is a {model.GetType().Name}).");
+        }
+        switch (found[0], backend)
+        {
+            case (SpatialSamplingTransformer torch, InferenceBackend.Onnx):
+                try { return new(SsnOnnxTransformer.FromTransformer(mlContext, torch), torch.ClassNames, InferenceBackend.Onnx); }
+                finally { torch.Dispose(); }
+            case (SpatialSamplingTransformer torch, _):
+                return new(torch, torch.ClassNames, InferenceBackend.Torch);
+            case (SsnOnnxTransformer onnx, not InferenceBackend.Torch):
+                return new(onnx, onnx.ClassNames, InferenceBackend.Onnx);
+            default:
+                ((IDisposable)found[0]).Dispose();
+                throw new InvalidDataException($"Model file '{path}' holds an ONNX model, which the Torch backend cannot run: " +
+                                               "use the Auto or Onnx backend, or train's TorchSharp model.zip.");
+        }
+    }
+
+    /// <summary>"TorchSharp" or "ONNX Runtime".</summary>
+    public string EngineName => Backend == InferenceBackend.Onnx ? "ONNX Runtime" : "TorchSharp";
+
+    /// <inheritdoc />
+    public void Dispose() => (Transformer as IDisposable)?.Dispose();
+}
