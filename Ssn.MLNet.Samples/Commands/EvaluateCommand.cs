@@ -46,8 +46,9 @@ internal static class EvaluateCommand
                 ["backend"] = model.EngineName,
             });
             MetricsReport.Write(Path.Combine(outDir, "metrics.json"), json);
+            ConfusionMatrixPlot.Write(Path.Combine(outDir, "confusion-matrix.png"), report.Semantic, $"Confusion matrix ({spec.Split}, {report.ImageCount} images)");
             MetricsReport.Print(env.Console, report, spec.Split, [("backend", model.EngineName)]);
-            env.Console.MarkupLine(Markup.Escape($"Wrote {Path.Combine(outDir, "metrics.json")}"));
+            env.Console.MarkupLine(Markup.Escape($"Wrote {Path.Combine(outDir, "metrics.json")} and confusion-matrix.png"));
             return 0;
         });
         return command;

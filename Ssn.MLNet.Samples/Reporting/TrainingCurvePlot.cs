@@ -13,9 +13,14 @@ namespace Ssn.MLNet.Samples.Reporting;
 /// (right axis) — with OxyPlot and writes it as a PNG through OxyPlot's SkiaSharp exporter (SkiaSharp 2.88, the version
 /// ML.NET's image support already brings; text shaping off, so no HarfBuzz native library is needed).
 /// </summary>
-internal static class TrainingCurvePlot
+public static class TrainingCurvePlot
 {
-    public static void Write(string path, IReadOnlyList<TrainingProgress> history, string title, int width = 900, int height = 480)
+    /// <summary>Writes the curve as a PNG file (atomically).</summary>
+    public static void Write(string path, IReadOnlyList<TrainingProgress> history, string title, int width = 900, int height = 480) =>
+        AtomicFile.WriteAllBytes(path, Render(history, title, width, height));
+
+    /// <summary>The curve as PNG bytes (for a notebook or a web page).</summary>
+    public static byte[] Render(IReadOnlyList<TrainingProgress> history, string title, int width = 900, int height = 480)
     {
         if (history.Count == 0) throw new ArgumentException("No epochs to plot.", nameof(history));
         var model = new PlotModel { Title = title, Background = OxyColors.White };
@@ -36,9 +41,6 @@ internal static class TrainingCurvePlot
             model.Series.Add(Line("instance", OxyColors.DarkOrange, "loss", p => p.InstanceLoss, LineStyle.Dash));
         if (history.Any(p => double.IsFinite(p.ValidationMeanIoU)))
             model.Series.Add(Line("val mIoU", OxyColors.ForestGreen, "iou", p => p.ValidationMeanIoU));
-        var exporter = new PngExporter { Width = width, Height = height, UseTextShaping = false };
-        using var buffer = new MemoryStream();
-        exporter.Export(model, buffer);
-        AtomicFile.WriteAllBytes(path, buffer.ToArray());
+        return ChartPng.Export(model, width, height);
     }
 }

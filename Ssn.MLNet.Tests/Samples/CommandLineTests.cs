@@ -351,7 +351,7 @@ public sealed class CommandLineTests
     private static string Normalize(string code) =>
         string.Join('\n', code.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Ssn.MLNet.sln"))) dir = dir.Parent;
