@@ -1,4 +1,5 @@
 using Ssn.MLNet.MLNetInterop;
+using Ssn.MLNet.Onnx;
 
 namespace Ssn.MLNet.Serving;
 
@@ -13,6 +14,13 @@ public sealed class ServingOptions
 
     /// <summary>Inference engine (default <see cref="InferenceBackend.Auto"/>: the model file's; <c>Onnx</c> exports a TorchSharp model to ONNX in memory at start-up).</summary>
     public InferenceBackend Backend { get; set; } = InferenceBackend.Auto;
+
+    /// <summary>
+    /// ONNX Runtime execution provider when the engine is ONNX Runtime (default Cpu). Cuda needs the package
+    /// Microsoft.ML.OnnxRuntime.Gpu.Linux in place of Microsoft.ML.OnnxRuntime (a one-line change in the project file)
+    /// and CUDA 12 + cuDNN 9; without them start-up fails with a message that says so.
+    /// </summary>
+    public OnnxExecutionProvider OnnxExecutionProvider { get; set; } = OnnxExecutionProvider.Cpu;
 
     /// <summary>Largest image (width × height) accepted; larger ones get 413 before their pixels are decoded. Default 16,000,000 (a 4K frame is 8.3 M).</summary>
     public long MaxPixels { get; set; } = 16_000_000;

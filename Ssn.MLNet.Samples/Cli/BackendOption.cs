@@ -1,12 +1,40 @@
 using System.CommandLine;
 using Ssn.MLNet.MLNetInterop;
+using Ssn.MLNet.Onnx;
 
 namespace Ssn.MLNet.Samples.Cli;
 
-/// <summary><c>--backend</c> of the verbs that predict with a saved model (<c>predict</c>, <c>evaluate</c>).</summary>
-internal static class BackendOption
+/// <summary><c>--backend</c> and <c>--execution-provider</c> of the verbs that predict with a saved model (<c>predict</c>, <c>evaluate</c>).</summary>
+internal sealed class BackendOption
 {
-    public static Option<InferenceBackend> Create() => new("--backend")
+    private readonly Option<InferenceBackend> backend = Create();
+    private readonly Option<OnnxExecutionProvider> provider = new("--execution-provider")
+    {
+        Description = "ONNX Runtime execution provider when the engine is ONNX Runtime: Cpu, or Cuda (needs the Microsoft.ML.OnnxRuntime.Gpu.Linux package in place of Microsoft.ML.OnnxRuntime, and CUDA 12 + cuDNN 9).",
+        DefaultValueFactory = _ => OnnxExecutionProvider.Cpu,
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(backend);
+        command.Options.Add(provider);
+    }
+
+    /// <summary>Loads the model file for prediction on the chosen engine.</summary>
+    public SegmentationModelForPrediction Load(Microsoft.ML.MLContext ml, string path, ParseResult p)
+    {
+        var chosen = p.GetValue(provider);
+        var model = SegmentationModelForPrediction.Load(ml, path, p.GetValue(backend),
+            chosen == OnnxExecutionProvider.Cpu ? null : new SsnOnnxSessionOptions { ExecutionProvider = chosen });
+        if (chosen != OnnxExecutionProvider.Cpu && model.Backend != InferenceBackend.Onnx)
+        {
+            model.Dispose();
+            throw new CliException($"--execution-provider {chosen} applies to ONNX Runtime; '{path}' runs on TorchSharp: add --backend onnx.");
+        }
+        return model;
+    }
+
+    private static Option<InferenceBackend> Create() => new("--backend")
     {
         Description = "Inference engine: Auto (the model file's: TorchSharp for train's model.zip, ONNX Runtime for export's model-onnx.zip), " +
                       "Torch, or Onnx (a TorchSharp model is exported to ONNX in memory first).",

@@ -19,18 +19,19 @@ internal static class EvaluateCommand
         var dataset = new DatasetOptions("val");
         var output = new Option<string>("--out", "-o") { Description = "Folder for metrics.json (and overlays/, cityscapes-results/).", DefaultValueFactory = _ => "ssn-evaluation" };
         var overlays = new Option<int>("--overlays") { Description = "Overlay PNGs to write (first images).", DefaultValueFactory = _ => 0 };
-        var backend = BackendOption.Create();
+        var backend = new BackendOption();
         var results = new Option<bool>("--cityscapes-results") { Description = "Also write the predictions in the Cityscapes results format (Cityscapes models)." };
         var command = new Command("evaluate", "Evaluate a model on a labelled dataset: mean IoU, accuracies, per-class IoU, AP/AP50 (Cityscapes protocol).");
         command.Options.Add(modelOption);
         dataset.AddTo(command);
-        foreach (var o in new Option[] { output, overlays, results, backend }) command.Options.Add(o);
+        foreach (var o in new Option[] { output, overlays, results }) command.Options.Add(o);
+        backend.AddTo(command);
         CommandRunner.SetAction(command, env, async (p, token) =>
         {
             var ml = new MLContext(seed: 1);
             var spec = dataset.Read(p);
             var data = spec.Open(ml);
-            using var model = SegmentationModelForPrediction.Load(ml, p.GetValue(modelOption)!, p.GetValue(backend));
+            using var model = backend.Load(ml, p.GetValue(modelOption)!, p);
             string outDir = Path.GetFullPath(p.GetValue(output)!);
             var report = await MainJobCommand.EvaluateAsync(env.Console, ml, model.Transformer, model.ClassNames, data, new EvaluationJob
             {

@@ -31,13 +31,13 @@ internal static class PredictCommand
         command.Options.Add(modelOption);
         command.Arguments.Add(inputs);
         command.Options.Add(output);
-        var backend = BackendOption.Create();
-        command.Options.Add(backend);
+        var backend = new BackendOption();
+        backend.AddTo(command);
         CommandRunner.SetAction(command, env, async (p, token) =>
         {
             var files = ListImages(p.GetValue(inputs)!);
             var ml = new MLContext(seed: 1);
-            using var model = SegmentationModelForPrediction.Load(ml, p.GetValue(modelOption)!, p.GetValue(backend));
+            using var model = backend.Load(ml, p.GetValue(modelOption)!, p);
             string outDir = Path.GetFullPath(p.GetValue(output)!);
             bool cityscapes = model.ClassNames.SequenceEqual(CityscapesLabels.TrainClassNames);
             var results = cityscapes ? new CityscapesResultsWriter(Path.Combine(outDir, "cityscapes-results")) : null;

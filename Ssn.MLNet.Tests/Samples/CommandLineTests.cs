@@ -135,6 +135,11 @@ public sealed class CommandLineTests
         var pairs = labels["torch"].Zip(labels["onnx"]).SelectMany(p => p.First.Zip(p.Second)).ToArray();
         double agreement = pairs.Count(p => p.First == p.Second) / (double)pairs.Length;
         Assert.IsGreaterThanOrEqualTo(0.999, agreement, $"coloured class maps agree on {agreement:P2}");
+
+        // No GPU package here: asking for CUDA names what is missing instead of failing somewhere inside ONNX Runtime.
+        var cuda = Invoke("predict", "--model", model, images, "--out", Path.Combine(work, "pred-cuda"), "--backend", "onnx", "--execution-provider", "cuda");
+        AssertOneLineError(cuda, 1, "Microsoft.ML.OnnxRuntime.Gpu.Linux");
+        AssertOneLineError(Invoke("evaluate", "--model", model, "--data", data, "--out", Path.Combine(work, "eval-cuda"), "--execution-provider", "cuda"), 1, "--backend onnx");
     }
 
     [TestMethod]

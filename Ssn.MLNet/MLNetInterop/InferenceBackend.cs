@@ -28,7 +28,12 @@ public sealed record SegmentationModelForPrediction(ITransformer Transformer, IR
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a loadable model, holds no (or several) segmentation
     /// transformers, or holds an ONNX model and <paramref name="backend"/> is <see cref="InferenceBackend.Torch"/>.</exception>
-    public static SegmentationModelForPrediction Load(MLContext mlContext, string path, InferenceBackend backend = InferenceBackend.Auto)
+    /// <param name="mlContext">The ML.NET context.</param>
+    /// <param name="path">The model file.</param>
+    /// <param name="backend">The engine (default: the file's).</param>
+    /// <param name="onnxSession">ONNX Runtime settings (execution provider, threads) when the engine is ONNX Runtime; default: the file's, or CPU.</param>
+    public static SegmentationModelForPrediction Load(MLContext mlContext, string path, InferenceBackend backend = InferenceBackend.Auto,
+        SsnOnnxSessionOptions? onnxSession = null)
     {
         var model = SsnModelFile.Load(mlContext, path, out _);
         var found = (model is TransformerChain<ITransformer> chain ? chain.AsEnumerable() : [model])
@@ -42,12 +47,15 @@ public sealed record SegmentationModelForPrediction(ITransformer Transformer, IR
         switch (found[0], backend)
         {
             case (SpatialSamplingTransformer torch, InferenceBackend.Onnx):
-                try { return new(SsnOnnxTransformer.FromTransformer(mlContext, torch), torch.ClassNames, InferenceBackend.Onnx); }
+                try { return new(SsnOnnxTransformer.FromTransformer(mlContext, torch, onnxSession), torch.ClassNames, InferenceBackend.Onnx); }
                 finally { torch.Dispose(); }
             case (SpatialSamplingTransformer torch, _):
                 return new(torch, torch.ClassNames, InferenceBackend.Torch);
-            case (SsnOnnxTransformer onnx, not InferenceBackend.Torch):
+            case (SsnOnnxTransformer onnx, not InferenceBackend.Torch) when onnxSession is null:
                 return new(onnx, onnx.ClassNames, InferenceBackend.Onnx);
+            case (SsnOnnxTransformer onnx, not InferenceBackend.Torch):
+                try { return new(onnx.WithSessionOptions(mlContext, onnxSession), onnx.ClassNames, InferenceBackend.Onnx); }
+                finally { onnx.Dispose(); }
             default:
                 ((IDisposable)found[0]).Dispose();
                 throw new InvalidDataException($"Model file '{path}' holds an ONNX model, which the Torch backend cannot run: " +

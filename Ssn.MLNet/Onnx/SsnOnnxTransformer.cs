@@ -55,6 +55,10 @@ public sealed class SsnOnnxTransformer : ITransformer, ISsnModelLoadable, IDispo
         return new SsnOnnxTransformer(env, bytes, transformer.ClassNames, transformer.Normalization, transformer.Options, sessionOptions);
     }
 
+    /// <summary>The same model on other ONNX Runtime settings (for example a GPU execution provider), as a new transformer.</summary>
+    public SsnOnnxTransformer WithSessionOptions(IHostEnvironment env, SsnOnnxSessionOptions sessionOptions) =>
+        new(env, Predictor.ModelBytes, ClassNames, Normalization, Options, sessionOptions);
+
     /// <summary>Class names by train id.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
