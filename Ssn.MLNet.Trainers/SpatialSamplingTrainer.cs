@@ -92,6 +92,13 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
         var device = new Device(o.Device);
         manual_seed(o.Seed);
         var network = TrainableNetwork.Create(o, classNames.Count);
+        if (o.InitialWeights is not null)
+        {
+            var report = NetworkWeights.LoadSafetensors(network.Module, o.InitialWeights);
+            if (report.Loaded.Count == 0)
+                throw new InvalidDataException($"InitialWeights '{o.InitialWeights}': no tensor name matches the {network.Description} ({report}).");
+            ch.Info(MessageSensitivity.None, $"Initial weights from '{o.InitialWeights}': {report}.");
+        }
         network.Module.to(device);
         bool instances = train.HasInstances;
         using var optimizer = new AdamOptimizer(network.Module.parameters(), o.LearningRate, o.WeightDecay);

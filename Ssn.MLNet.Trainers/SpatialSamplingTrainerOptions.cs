@@ -124,6 +124,14 @@ public sealed class SpatialSamplingTrainerOptions
     /// <summary>Write a checkpoint every this many epochs (default 1).</summary>
     public int CheckpointEveryEpochs { get; set; } = 1;
 
+    /// <summary>
+    /// A <c>.safetensors</c> file to start from (default null: random initialisation), for example weights trained in
+    /// PyTorch under the same parameter names (<see cref="Modeling.NetworkWeights"/>). Tensors are matched by name; those
+    /// missing from the file or of another shape keep their initial values, and the log lists them. At least one must
+    /// match. Applied before <see cref="ResumeFrom"/>, which wins.
+    /// </summary>
+    public string? InitialWeights { get; set; }
+
     /// <summary>Checkpoint file to continue from (model, optimiser, schedule, epoch; RNG streams are derived from seed and epoch).</summary>
     public string? ResumeFrom { get; set; }
 
@@ -157,6 +165,7 @@ public sealed class SpatialSamplingTrainerOptions
         Check(CheckpointEveryEpochs > 0, nameof(CheckpointEveryEpochs), CheckpointEveryEpochs, "must be positive");
         Check(PredictionBatchSize > 0, nameof(PredictionBatchSize), PredictionBatchSize, "must be positive");
         Check(ResumeFrom is null || File.Exists(ResumeFrom), nameof(ResumeFrom), ResumeFrom ?? "", "must name an existing checkpoint file");
+        Check(InitialWeights is null || File.Exists(InitialWeights), nameof(InitialWeights), InitialWeights ?? "", "must name an existing .safetensors file");
         Check(Enum.IsDefined(Architecture), nameof(Architecture), Architecture, $"must be one of {string.Join(", ", Enum.GetNames<Architecture>())}");
         Check(Enum.IsDefined(Decoder), nameof(Decoder), Decoder, $"must be one of {string.Join(", ", Enum.GetNames<DecoderKind>())}");
         Check(Enum.IsDefined(Precision), nameof(Precision), Precision, $"must be one of {string.Join(", ", Enum.GetNames<TrainingPrecision>())}");

@@ -20,13 +20,13 @@ internal static class ExportCommand
     public static Command Create(CliEnvironment env)
     {
         var modelOption = new Option<string>("--model", "-m") { Description = "Model file (model.zip) of a Spatial Sampling Network.", Required = true };
-        var output = new Option<string>("--out", "-o") { Description = "ONNX file to write; the ML.NET model goes beside it as <name>-onnx.zip.", DefaultValueFactory = _ => "model.onnx" };
+        var output = new Option<string>("--out", "-o") { Description = "ONNX file to write (the ML.NET model goes beside it as <name>-onnx.zip), or a .safetensors file for the weights alone under PyTorch's parameter names.", DefaultValueFactory = _ => "model.onnx" };
         var opset = new Option<int>("--opset") { Description = "ONNX opset, 16–20.", DefaultValueFactory = _ => new SsnOnnxExportOptions().Opset };
         var int8 = new Option<bool>("--int8") { Description = "Quantise the encoder's convolutions to int8 (QDQ), with activation ranges calibrated on images of --calibration." };
         var images = new Option<int>("--calibration-images") { Description = "Calibration images (the first of the split, all of one size).", DefaultValueFactory = _ => 8 };
         var dataset = new DatasetOptions("train");
         dataset.Data.Aliases.Add("--calibration");
-        var command = new Command("export", "Export a trained model to ONNX (fp32 or int8) and to an ONNX Runtime-backed ML.NET model.");
+        var command = new Command("export", "Export a trained model to ONNX (fp32 or int8) and to an ONNX Runtime-backed ML.NET model, or its weights to safetensors for PyTorch.");
         command.Options.Add(modelOption);
         foreach (var o in new Option[] { output, opset, int8, images }) command.Options.Add(o);
         dataset.AddTo(command);
@@ -38,6 +38,13 @@ internal static class ExportCommand
             using var model = SsnModelFile.LoadTransformer<SpatialSamplingTransformer>(ml, modelPath, out var inputSchema);
             var network = model.Network ?? throw new CliException(
                 $"'{modelPath}' holds a {model.Model!.Architecture}/{model.Model.DecoderKind} baseline; export covers the Spatial Sampling Network.");
+            if (string.Equals(Path.GetExtension(onnxPath), ".safetensors", StringComparison.OrdinalIgnoreCase))
+            {
+                NetworkWeights.SaveSafetensors(network, onnxPath);
+                env.Console.MarkupLine(Markup.Escape($"Wrote {onnxPath}: the network's weights under PyTorch state_dict names (tools/camvid-replica/ssn_torch.py), " +
+                                                     $"its options in the header's {NetworkWeights.NetworkOptionsKey}"));
+                return Task.FromResult(0);
+            }
             var options = new SsnOnnxExportOptions { Opset = p.GetValue(opset) };
             options.Validate();
             SsnModelFile.RequireWritable(zipPath);

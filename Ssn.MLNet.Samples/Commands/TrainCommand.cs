@@ -38,6 +38,8 @@ internal static class TrainCommand
             var train = spec.Open(ml);
             var options = trainer.Apply(p, TrainingRecipes.Create(p.GetValue(recipe)), train.ClassNames.Count);
             ml = new MLContext(seed: options.Seed);
+            // The trainer logs what --init-weights matched (and what not) to MLContext.Log: show that line.
+            ml.Log += (_, e) => { if (e.RawMessage.StartsWith("Initial weights", StringComparison.Ordinal)) env.Console.MarkupLine(Markup.Escape(e.RawMessage)); };
             string split = p.GetValue(valSplit)!;
             if (spec.Format == DatasetFormat.Folders)
             {

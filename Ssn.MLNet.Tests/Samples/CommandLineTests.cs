@@ -143,6 +143,25 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void WeightsGoOutAsSafetensorsAndTrainingStartsFromThem()
+    {
+        string weights = Path.Combine(work, "w.safetensors");
+        var export = Invoke("export", "--model", model, "--out", weights);
+        Assert.AreEqual(0, export.Code, export.Error);
+        var report = Ssn.MLNet.Modeling.NetworkWeights.LoadSafetensors(
+            new Ssn.MLNet.Modeling.SpatialSamplingNetwork(Ssn.MLNet.Modeling.NetworkWeights.ReadNetworkOptions(weights)!), weights, strict: true);
+        Assert.IsTrue(report.IsExact, report.ToString());
+
+        var run = Invoke(["train", "--data", data, "--out", Path.Combine(work, "init.zip"), .. Tiny, "--init-weights", weights]);
+        Assert.AreEqual(0, run.Code, run.Error);
+        string output = run.Output.Replace("\n", ""); // the console wraps at 80 columns
+        StringAssert.Contains(output, "Initial weights from");
+        StringAssert.Contains(output, $"{report.Loaded.Count} tensors loaded.");
+        string missing = Path.Combine(work, "none.safetensors");
+        AssertOneLineError(Invoke(["train", "--data", data, "--out", Path.Combine(work, "init2.zip"), .. Tiny, "--init-weights", missing]), 1, "InitialWeights");
+    }
+
+    [TestMethod]
     public void TrainWritesCheckpointsAndResumesFromOne()
     {
         string checkpoints = Path.Combine(work, "ckpt");

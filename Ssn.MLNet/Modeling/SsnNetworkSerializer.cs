@@ -27,20 +27,7 @@ public static class SsnNetworkSerializer
     }
 
     /// <summary>Saves to a file atomically (temporary file, then rename).</summary>
-    public static void Save(SpatialSamplingNetwork network, string path)
-    {
-        string full = Path.GetFullPath(path);
-        string tmp = full + $".{Environment.ProcessId}.tmp";
-        try
-        {
-            using (var fs = File.Create(tmp)) Save(network, fs);
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
-    }
+    public static void Save(SpatialSamplingNetwork network, string path) => Imaging.AtomicFile.Write(path, s => Save(network, s));
 
     /// <summary>Reads a network written by <see cref="Save(SpatialSamplingNetwork, Stream)"/>, on <paramref name="device"/> (default CPU).</summary>
     /// <exception cref="InvalidDataException">The stream does not hold a saved network; <paramref name="name"/> is used in the message.</exception>

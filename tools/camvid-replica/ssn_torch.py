@@ -2,7 +2,8 @@
 
 Mirrors Ssn.MLNet/Modeling: SsnEncoder.cs, DownsamplerBlock.cs, LightweightNonBottleneck1D.cs,
 ImprovedGuidedUpsampling.cs, SamplingGrid.cs, SpatialSamplingNetwork.cs, SsnNetworkOptions.cs (defaults = the paper
-network). Works with torch 1.13 and 2.x.
+network). Works with torch 1.13 and 2.x. Parameter and buffer names equal the C# network's state_dict names, so weights
+move between the two as safetensors (NetworkWeights.SaveSafetensors / LoadSafetensors; tools/pytorch-crosscheck).
 
     python3 tools/camvid-replica/ssn_torch.py      # prints the parameter counts
 """
@@ -46,23 +47,23 @@ class LightweightNonBottleneck1D(nn.Module):
     def __init__(self, channels, dropout, dilation):
         super().__init__()
         c, d = channels, dilation
-        self.conv1x1_in = nn.Conv2d(c, c, 1, bias=False)
+        self.conv1x1In = nn.Conv2d(c, c, 1, bias=False)
         self.conv3x1 = nn.Conv2d(c, c, (3, 1), padding=(d, 0), dilation=(d, 1), bias=False)
         self.conv1x3 = nn.Conv2d(c, c, (1, 3), padding=(0, d), dilation=(1, d), bias=False)
-        self.conv1x1_out = nn.Conv2d(c, c, 1, bias=False)
+        self.conv1x1Out = nn.Conv2d(c, c, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(c, eps=1e-3)
         self.bn2 = nn.BatchNorm2d(c, eps=1e-3)
-        self.act1, self.act2, self.act3, self.act_out = PReLU(c), PReLU(c), PReLU(c), PReLU(c)
+        self.act1, self.act2, self.act3, self.actOut = PReLU(c), PReLU(c), PReLU(c), PReLU(c)
         self.dropout = nn.Dropout2d(dropout)  # TorchSharp's Dropout2d(p) is also applied when p = 0 (identity)
         self.dilation = dilation
 
     def forward(self, x):
-        y = self.act1(self.conv1x1_in(x))
+        y = self.act1(self.conv1x1In(x))
         y = self.act2(self.conv3x1(y))
         y = self.bn1(self.conv1x3(y))
-        y = self.bn2(self.conv1x1_out(self.act3(y)))
+        y = self.bn2(self.conv1x1Out(self.act3(y)))
         y = self.dropout(y)
-        return self.act_out(y + x)
+        return self.actOut(y + x)
 
 
 class SsnEncoder(nn.Module):
@@ -115,10 +116,10 @@ class SpatialSamplingNetwork(nn.Module):
         self.encoder = SsnEncoder(middle_dropout=middle_dropout, deep_dropout=deep_dropout, **encoder_kw)
         c = self.encoder.out_channels
         self.classifier = nn.Conv2d(c, num_classes, 1)
-        self.guidance_head = nn.Conv2d(c, 2, 1)
-        self.instance_head = nn.Conv2d(c, 2, 1)
+        self.guidanceHead = nn.Conv2d(c, 2, 1)
+        self.instanceHead = nn.Conv2d(c, 2, 1)
         with torch.no_grad():
-            for head in (self.guidance_head, self.instance_head):
+            for head in (self.guidanceHead, self.instanceHead):
                 head.weight.zero_()
                 head.bias.zero_()
         self.offset_scale = offset_scale
@@ -130,7 +131,7 @@ class SpatialSamplingNetwork(nn.Module):
         pw = (w + OUTPUT_STRIDE - 1) // OUTPUT_STRIDE * OUTPUT_STRIDE
         x = images if (ph == h and pw == w) else F.pad(images, (0, pw - w, 0, ph - h))
         f = self.encoder(x)
-        return self.classifier(f), torch.tanh(self.guidance_head(f)), (h, w, ph, pw)
+        return self.classifier(f), torch.tanh(self.guidanceHead(f)), (h, w, ph, pw)
 
     def upsample(self, logits, guidance, sizes):
         """iGUM: class logits at the input size (bilinear), in the dtype of the arguments."""
@@ -144,7 +145,7 @@ class SpatialSamplingNetwork(nn.Module):
 
 def parameter_counts(model):
     total = sum(p.numel() for p in model.parameters())
-    inst = sum(p.numel() for p in model.instance_head.parameters())
+    inst = sum(p.numel() for p in model.instanceHead.parameters())
     return total, total - inst
 
 
