@@ -106,7 +106,8 @@ public static class TorchRuntime
         if (shipped is null)
             throw new TorchRuntimeException(
                 $"'{LibTorchSharp}' was not found. Searched: {string.Join(", ", dirs)}. " +
-                "Reference the TorchSharp and libtorch-cpu-linux-x64 packages (Ssn.MLNet does so for the cpu backend).");
+                "The application must reference the libtorch package for its platform (libtorch-cpu-linux-x64 2.10.0, or TorchSharp-cpu): " +
+                "Ssn.MLNet references the managed TorchSharp package only, as TorchSharp's own convention asks.");
         string libtorchDir = dirs.FirstOrDefault(d => File.Exists(Path.Combine(d, "libtorch_cpu.so")))
                              ?? Path.GetDirectoryName(shipped)!;
 
