@@ -250,7 +250,7 @@ internal sealed class AblationRun : IDisposable
                 getGt!(ref gtIds); getIds!(ref ids); getClasses!(ref classes); getScores!(ref scores);
                 var truth = gtIds.DenseValues().ToArray();
                 ap.Add(truth, width, truth.Length / width,
-                    EvaluationJob.ToPredictedInstances(ids.DenseValues().ToArray(), classes.DenseValues().ToArray(), scores.DenseValues().ToArray()));
+                    PredictedInstance.FromInstanceMap(ids.DenseValues().ToArray(), classes.DenseValues().ToArray(), scores.DenseValues().ToArray()));
             }
         }
         if (semantic.ImageCount == 0) throw new InvalidDataException("The validation split is empty.");

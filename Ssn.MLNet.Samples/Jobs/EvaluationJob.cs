@@ -80,7 +80,7 @@ internal sealed class EvaluationJob
 
             if (cityscapes && gtIds is not null) semantic.Add(gt, pred, gtIds);
             else semantic.Add(gt, pred);
-            instanceEvaluator?.Add(gtIds!, width, height, ToPredictedInstances(predIds, cls, sc));
+            instanceEvaluator?.Add(gtIds!, width, height, PredictedInstance.FromInstanceMap(predIds, cls, sc));
             string imagePath = path.ToString();
             results?.Write(imagePath, pred, width, height, predIds, cls, sc);
             if (OverlayDirectory is not null && overlays < MaxOverlays)
@@ -99,18 +99,6 @@ internal sealed class EvaluationJob
         if (done == 0) throw new InvalidDataException("The evaluation set is empty.");
         var (ms, w, h) = TimeInference(ml, model, data, TimingRuns);
         return new EvaluationReport(semantic.GetMetrics(), instanceEvaluator?.GetMetrics(), ms, w, h, done, overlays);
-    }
-
-    /// <summary>The instance list of one image from the transformer's columns (instance k has id k + 1).</summary>
-    internal static List<PredictedInstance> ToPredictedInstances(int[] instanceIds, int[] classes, float[] scores)
-    {
-        var pixels = new List<int>[classes.Length];
-        for (int i = 0; i < instanceIds.Length; i++)
-            if (instanceIds[i] > 0) (pixels[instanceIds[i] - 1] ??= new List<int>()).Add(i);
-        var list = new List<PredictedInstance>(classes.Length);
-        for (int k = 0; k < classes.Length; k++)
-            if (pixels[k] is { } p) list.Add(new PredictedInstance(classes[k], scores[k], p.ToArray()));
-        return list;
     }
 
     /// <summary>

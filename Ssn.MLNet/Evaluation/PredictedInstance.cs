@@ -38,6 +38,29 @@ public sealed class PredictedInstance
     /// <summary>Number of mask pixels.</summary>
     public int PixelCount => _pixels.Length;
 
+    /// <summary>
+    /// The instances of one image as a Spatial Sampling transformer's columns give them: an instance-id map (value k + 1
+    /// = instance k, 0 = none) and the class and score of every listed instance, in id order.
+    /// </summary>
+    /// <exception cref="ArgumentException">An id outside [0, number of instances], or classes and scores of different lengths.</exception>
+    public static List<PredictedInstance> FromInstanceMap(ReadOnlySpan<int> instanceIds, ReadOnlySpan<int> classes, ReadOnlySpan<float> scores)
+    {
+        if (classes.Length != scores.Length)
+            throw new ArgumentException($"{classes.Length} instance classes but {scores.Length} scores.");
+        var pixels = new List<int>[classes.Length];
+        for (int k = 0; k < pixels.Length; k++) pixels[k] = new List<int>();
+        for (int p = 0; p < instanceIds.Length; p++)
+        {
+            int id = instanceIds[p];
+            if (id < 0 || id > pixels.Length)
+                throw new ArgumentException($"holds instance id {id}, but only {pixels.Length} instances are listed.");
+            if (id > 0) pixels[id - 1].Add(p);
+        }
+        var list = new List<PredictedInstance>(pixels.Length);
+        for (int k = 0; k < pixels.Length; k++) list.Add(new PredictedInstance(classes[k], scores[k], pixels[k].ToArray()));
+        return list;
+    }
+
     /// <summary>Creates a prediction from a dense binary mask (<c>true</c> = in the instance).</summary>
     /// <param name="trainId">Predicted train id.</param>
     /// <param name="confidence">Confidence score.</param>

@@ -88,25 +88,18 @@ public static class SegmentationEvaluation
             getScores(ref sc);
             if (ids.Length != gt.Length)
                 throw new InvalidDataException($"Row {cursor.Position}: '{predictedInstanceIdsColumnName}' has {ids.Length} values but '{instanceColumnName}' has {gt.Length}.");
-            if (sc.Length != cls.Length)
-                throw new InvalidDataException($"Row {cursor.Position}: {cls.Length} instance classes but {sc.Length} scores.");
             int w = 0;
             getWidth?.Invoke(ref w);
             if (w <= 0 || gt.Length % w != 0) w = gt.Length;
-            var pixels = new List<int>[cls.Length];
-            for (int k = 0; k < pixels.Length; k++) pixels[k] = new List<int>();
-            var idValues = Dense(ids);
-            for (int p = 0; p < idValues.Length; p++)
+            List<PredictedInstance> predictions;
+            try
             {
-                int id = idValues[p];
-                if (id < 0 || id > pixels.Length)
-                    throw new InvalidDataException($"Row {cursor.Position}: '{predictedInstanceIdsColumnName}' holds instance id {id}, but only {pixels.Length} instances are listed.");
-                if (id > 0) pixels[id - 1].Add(p);
+                predictions = PredictedInstance.FromInstanceMap(Dense(ids), Dense(cls), Dense(sc));
             }
-            var classValues = Dense(cls);
-            var scoreValues = Dense(sc);
-            var predictions = new List<PredictedInstance>(pixels.Length);
-            for (int k = 0; k < pixels.Length; k++) predictions.Add(new PredictedInstance(classValues[k], scoreValues[k], pixels[k].ToArray()));
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"Row {cursor.Position}: '{predictedInstanceIdsColumnName}': {e.Message}", e);
+            }
             evaluator.Add(Dense(gt), w, gt.Length / w, predictions);
         }
         if (evaluator.ImageCount == 0) throw new ArgumentException("The data to evaluate has no rows.", nameof(data));

@@ -82,7 +82,7 @@ public sealed class SsnPredictor : ISegmentationPredictor
             using var _ = inference_mode();
             var x = images.device == network.parameters().First().device ? images : images.to(network.parameters().First().device);
             x = ChannelsLast(x);
-            using var output = Precision == InferencePrecision.Float32 ? network.forward(x) : MixedForward(x);
+            using var output = Precision == InferencePrecision.Float32 ? network.forward(x) : network.forward(x, ScalarType.BFloat16);
             var logits = output.Logits.cpu().contiguous();
             var guidance = output.Guidance.cpu().contiguous();
             var centres = output.Centres?.cpu().contiguous();
@@ -103,26 +103,6 @@ public sealed class SsnPredictor : ISegmentationPredictor
             }
             return result;
         }
-    }
-
-    /// <summary>As <see cref="SpatialSamplingNetwork.forward"/> with the encoder in bfloat16 and everything after it in fp32.</summary>
-    private SsnOutput MixedForward(Tensor images)
-    {
-        using var scope = NewDisposeScope();
-        long h = images.shape[2], w = images.shape[3], stride = SsnNetworkOptions.OutputStride;
-        long ph = (h + stride - 1) / stride * stride, pw = (w + stride - 1) / stride * stride;
-        var x = ph == h && pw == w ? images : pad(images, new[] { 0L, pw - w, 0L, ph - h });
-        var features = network.Encoder.call(x.to(ScalarType.BFloat16)).to(ScalarType.Float32);
-        var logits = network.ClassHead.call(features);
-        var guidance = tanh(network.GuidanceHead.call(features));
-        var instanceGuidance = tanh(network.InstanceGuidanceHead.call(features));
-        var centres = network.ComputeInstances ? network.InstanceModule.forward(instanceGuidance) : null;
-        var output = new SsnOutput(logits, guidance, instanceGuidance, centres, h, w, ph, pw);
-        logits.MoveToOuterDisposeScope();
-        guidance.MoveToOuterDisposeScope();
-        instanceGuidance.MoveToOuterDisposeScope();
-        centres?.MoveToOuterDisposeScope();
-        return output;
     }
 
     /// <inheritdoc />

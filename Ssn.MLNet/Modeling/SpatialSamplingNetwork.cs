@@ -66,20 +66,28 @@ public sealed class SpatialSamplingNetwork : nn.Module<Tensor, SsnOutput>
     /// <summary>The Instance Segmentation Module.</summary>
     public InstanceSamplingModule InstanceModule => instanceModule;
 
-    /// <summary>Whether <see cref="forward"/> runs the instance module (default true; false for semantic-only use).</summary>
+    /// <summary>Whether <see cref="forward(Tensor)"/> runs the instance module (default true; false for semantic-only use).</summary>
     public bool ComputeInstances { get; set; } = true;
 
     /// <summary>Runs the encoder and heads, and the instance module when <see cref="ComputeInstances"/>.</summary>
     /// <param name="images">Normalised images <c>[B, InputChannels, H, W]</c>, any H and W.</param>
-    public override SsnOutput forward(Tensor images)
+    public override SsnOutput forward(Tensor images) => Forward(images, null);
+
+    /// <summary>
+    /// As <see cref="forward(Tensor)"/> with the encoder computed in <paramref name="encoderType"/> (bfloat16 for
+    /// <see cref="Inference.InferencePrecision.BFloat16"/>) and the heads, iGUM guidance and instance module in the
+    /// images' type. The network's parameters must already be in that type where it runs them.
+    /// </summary>
+    public SsnOutput forward(Tensor images, ScalarType encoderType) => Forward(images, encoderType);
+
+    private SsnOutput Forward(Tensor images, ScalarType? encoderType)
     {
         if (images.dim() != 4 || images.shape[1] != Options.InputChannels)
             throw new ArgumentException($"Expected images [B, {Options.InputChannels}, H, W], got [{string.Join(", ", images.shape)}].", nameof(images));
         using var scope = NewDisposeScope();
         long h = images.shape[2], w = images.shape[3];
-        long ph = RoundUp(h), pw = RoundUp(w);
-        var x = ph == h && pw == w ? images : pad(images, new[] { 0L, pw - w, 0L, ph - h });
-        var features = encoder.call(x);
+        var x = StridePadding.Pad(images, out long ph, out long pw);
+        var features = encoderType is { } type ? encoder.call(x.to(type)).to(images.dtype) : encoder.call(x);
         var logits = classifier.call(features);
         var guidance = tanh(guidanceHead.call(features));
         var instanceGuidance = tanh(instanceHead.call(features));
@@ -142,7 +150,4 @@ public sealed class SpatialSamplingNetwork : nn.Module<Tensor, SsnOutput>
         copy.ComputeInstances = ComputeInstances;
         return copy;
     }
-
-    private static long RoundUp(long size) =>
-        (size + SsnNetworkOptions.OutputStride - 1) / SsnNetworkOptions.OutputStride * SsnNetworkOptions.OutputStride;
 }

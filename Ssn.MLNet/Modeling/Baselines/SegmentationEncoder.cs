@@ -11,7 +11,7 @@ namespace Ssn.MLNet.Modeling.Baselines;
 public abstract class SegmentationEncoder : nn.Module<Tensor, Tensor>
 {
     /// <summary>The output stride of every encoder: 8.</summary>
-    public const int OutputStride = 8;
+    public const int OutputStride = SsnNetworkOptions.OutputStride;
 
     /// <summary>Creates the module.</summary>
     protected SegmentationEncoder(string name) : base(name) { }

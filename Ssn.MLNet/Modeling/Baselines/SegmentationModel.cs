@@ -69,13 +69,9 @@ public sealed class SegmentationModel : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"Expected images [B, {InputChannels}, H, W], got [{string.Join(", ", images.shape)}].", nameof(images));
         using var scope = NewDisposeScope();
         long h = images.shape[2], w = images.shape[3];
-        long ph = RoundUp(h), pw = RoundUp(w);
-        var x = ph == h && pw == w ? images : pad(images, new[] { 0L, pw - w, 0L, ph - h });
+        var x = StridePadding.Pad(images, out long ph, out long pw);
         var logits = decoder.Decode(encoder.Encode(x), ph, pw);
         if (ph != h || pw != w) logits = logits.narrow(2, 0, h).narrow(3, 0, w);
         return logits.MoveToOuterDisposeScope();
     }
-
-    private static long RoundUp(long size) =>
-        (size + SegmentationEncoder.OutputStride - 1) / SegmentationEncoder.OutputStride * SegmentationEncoder.OutputStride;
 }
