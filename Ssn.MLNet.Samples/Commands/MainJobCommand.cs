@@ -50,7 +50,7 @@ internal static class MainJobCommand
             },
             Overlays = p.GetValue(overlays),
             ClassBalance = p.GetValue(balance),
-            Trainer = trainer.Apply(p, MainJobDefaults.Trainer(), 19),
+            Trainer = trainer.Apply(p, MainJobDefaults.Trainer(p.GetValue(width), p.GetValue(height)), 19),
         }, token));
     }
 

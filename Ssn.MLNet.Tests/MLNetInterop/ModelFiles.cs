@@ -98,14 +98,16 @@ internal static class ModelFiles
                  }.Concat(probeArgs))
             start.ArgumentList.Add(arg);
         using var process = System.Diagnostics.Process.Start(start)!;
+        // Both streams are read asynchronously, so the timeout below is real: a stuck child fails the test instead of
+        // blocking a synchronous read forever.
         var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
+        var stdout = process.StandardOutput.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail("probe process did not finish");
+            Assert.Fail("probe process did not finish within 2 minutes");
         }
-        return (process.ExitCode, stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), stderr.Result);
+        return (process.ExitCode, stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), stderr.Result);
     }
 
     /// <summary>Path of the dotnet host running the tests, to start fresh processes.</summary>
