@@ -102,14 +102,16 @@ public sealed class AblationCommandTests
     [TestMethod]
     public void TheBudgetBecomesEpochsByAFixedRule()
     {
-        foreach (int n in AblationTable.Known)
+        // Worked by hand from the tables' documented budgets and rates: 20 min × 0.5, 15 × 1.4, 12 × 2.8 = 33.6, 6 × 8.
+        var byHand = new Dictionary<int, int> { [1] = 10, [3] = 21, [5] = 34, [6] = 48 };
+        CollectionAssert.AreEquivalent(byHand.Keys.ToArray(), AblationTable.Known.ToArray());
+        foreach (var (n, epochs) in byHand)
         {
             var table = AblationTable.For(n);
-            Assert.AreEqual(Math.Max(1, (int)Math.Round(table.DefaultBudgetMinutes * table.EpochsPerMinute, MidpointRounding.AwayFromZero)), table.EpochsFor(table.DefaultBudgetMinutes));
+            Assert.AreEqual(epochs, table.EpochsFor(table.DefaultBudgetMinutes), $"table {n}");
             Assert.AreEqual(1, table.EpochsFor(1e-6), "at least one epoch");
-            Assert.AreEqual(table.EpochsFor(10), table.EpochsFor(10), "no clock involved");
-            Assert.IsTrue(table.EpochsFor(2 * table.DefaultBudgetMinutes) >= table.EpochsFor(table.DefaultBudgetMinutes));
         }
+        Assert.AreEqual(3, AblationTable.For(1).EpochsFor(5), "5 min × 0.5 = 2.5 epochs rounds away from zero, not to even");
     }
 
     [TestMethod]
