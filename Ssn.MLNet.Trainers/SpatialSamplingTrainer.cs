@@ -55,16 +55,8 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
         if (image.Name is null)
             throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Input column '{Options.ImageColumnName}' not found; an image column (MLImage) is needed.");
         var columns = inputSchema.ToDictionary(c => c.Name);
-        foreach (var (name, kind, type) in new (string, SchemaShape.Column.VectorKind, DataViewType)[]
-        {
-            (SegmentationOutputColumns.PredictedLabel, SchemaShape.Column.VectorKind.VariableVector, NumberDataViewType.Byte),
-            (SegmentationOutputColumns.PredictedInstanceIds, SchemaShape.Column.VectorKind.VariableVector, NumberDataViewType.Int32),
-            (SegmentationOutputColumns.InstanceClasses, SchemaShape.Column.VectorKind.VariableVector, NumberDataViewType.Int32),
-            (SegmentationOutputColumns.InstanceScores, SchemaShape.Column.VectorKind.VariableVector, NumberDataViewType.Single),
-            (SegmentationOutputColumns.InstanceAreas, SchemaShape.Column.VectorKind.VariableVector, NumberDataViewType.Int32),
-            (SegmentationOutputColumns.InstanceBoxes, SchemaShape.Column.VectorKind.VariableVector, NumberDataViewType.Single),
-        })
-            columns[name] = MLNetInternals.NewSchemaShapeColumn(name, kind, type, isKey: false);
+        foreach (var (name, item, _) in SegmentationOutputSchema.AddedColumns(outputScores: false))
+            columns[name] = MLNetInternals.NewSchemaShapeColumn(name, SchemaShape.Column.VectorKind.VariableVector, item, isKey: false);
         return new SchemaShape(columns.Values);
     }
 

@@ -39,8 +39,7 @@ public sealed class GuidedClassMapTests
         var expectedScores = probabilities.contiguous().data<float>().ToArray();
         var centres = SpatialSamplingNetwork.UpsampleCentres(output, grid, GridSampleMode.Nearest).contiguous().data<float>().ToArray();
 
-        Assert.AreEqual(w, fused.W);
-        Assert.AreEqual(h, fused.H);
+        Assert.HasCount(w * h, fused.Labels);
         int n = h * w, differentLabels = 0, differentCentres = 0;
         for (int i = 0; i < n; i++)
         {
@@ -50,7 +49,7 @@ public sealed class GuidedClassMapTests
                 Assert.IsLessThan(1e-4f, margin[i], $"pixel {i}: label {fused.Labels[i]} vs {expectedLabels[i]}, margin {margin[i]:E2}");
             }
             Assert.AreEqual(expectedConfidence[i], fused.Confidence[i], 1e-5f, $"confidence at pixel {i}");
-            if (fused.Cx![i] != centres[i] || fused.Cy![i] != centres[n + i]) differentCentres++;
+            if (fused.CentreX![i] != centres[i] || fused.CentreY![i] != centres[n + i]) differentCentres++;
         }
         for (int k = 0; k < expectedScores.Length; k++) Assert.AreEqual(expectedScores[k], fused.Scores![k], 1e-5f, $"score {k}");
         Assert.IsLessThanOrEqualTo(n / 1000, differentLabels, "labels differing beyond near-ties");

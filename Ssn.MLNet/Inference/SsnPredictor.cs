@@ -61,20 +61,21 @@ public sealed class SsnPredictor : ISegmentationPredictor
     public IReadOnlyList<SsnPrediction> Predict(Tensor images, bool includeScores = false)
     {
         var maps = PredictMaps(images, includeScores);
+        int h = (int)images.shape[2], w = (int)images.shape[3];
         var results = new SsnPrediction[maps.Length];
         Parallel.For(0, maps.Length, i =>
         {
-            var (labels, confidence, cx, cy, w, h, scores) = maps[i];
-            var instances = cx is null
+            var m = maps[i];
+            var instances = m.CentreX is null || m.CentreY is null
                 ? new InstanceExtractionResult(new int[w * h], Array.Empty<SegmentedInstance>())
-                : InstanceExtractor.Extract(cx, cy, labels, confidence, w, h, Extraction);
-            results[i] = new SsnPrediction(w, h, labels, confidence, instances, scores);
+                : InstanceExtractor.Extract(m.CentreX, m.CentreY, m.Labels, m.Confidence, w, h, Extraction);
+            results[i] = new SsnPrediction(w, h, m.Labels, m.Confidence, instances, m.Scores);
         });
         return results;
     }
 
-    /// <summary>The dense maps per image: labels, confidence, (when computed) centres x and y, and scores if asked.</summary>
-    internal (byte[] Labels, float[] Confidence, float[]? Cx, float[]? Cy, int W, int H, float[]? Scores)[] PredictMaps(Tensor images, bool includeScores)
+    /// <summary>The dense maps per image at the images' size: labels, confidence, (when computed) centres, and scores if asked.</summary>
+    internal DenseMaps[] PredictMaps(Tensor images, bool includeScores)
     {
         lock (gate)
         {
@@ -91,16 +92,13 @@ public sealed class SsnPredictor : ISegmentationPredictor
             var guidanceData = guidance.data<float>().ToArray();
             var centreData = centres?.data<float>().ToArray();
             int plane = lh * lw;
-            var result = new (byte[], float[], float[]?, float[]?, int, int, float[]?)[b];
+            var result = new DenseMaps[b];
             for (int i = 0; i < b; i++)
-            {
-                var maps = GuidedClassMap.Compute(
+                result[i] = GuidedClassMap.Compute(
                     logitData.AsSpan(i * c * plane, c * plane), guidanceData.AsSpan(i * 2 * plane, 2 * plane),
                     centreData is null ? default : centreData.AsSpan(i * 2 * plane, 2 * plane),
                     c, lh, lw, (int)output.PaddedHeight, (int)output.PaddedWidth, (int)output.Height, (int)output.Width,
                     network.Upsampler.OffsetScale, includeScores);
-                result[i] = (maps.Labels, maps.Confidence, maps.CentreX, maps.CentreY, (int)output.Width, (int)output.Height, maps.Scores);
-            }
             return result;
         }
     }

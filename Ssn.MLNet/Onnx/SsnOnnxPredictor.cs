@@ -100,7 +100,7 @@ public sealed class SsnOnnxPredictor : IDisposable
         if (images.Length != (long)batch * 3 * height * width)
             throw new ArgumentException($"Expected {batch}×3×{height}×{width} = {(long)batch * 3 * height * width} floats, got {images.Length}.", nameof(images));
         int stride = SsnNetworkOptions.OutputStride;
-        int ph = (height + stride - 1) / stride * stride, pw = (width + stride - 1) / stride * stride;
+        int ph = (int)StridePadding.RoundUp(height), pw = (int)StridePadding.RoundUp(width);
         float[] input;
         if (ph == height && pw == width) input = images.ToArray();
         else

@@ -19,24 +19,36 @@ internal static class SegmentationOutputSchema
         return column;
     }
 
-    /// <summary>The input schema plus the columns of <see cref="SegmentationOutputColumns"/> (sizes known when the image size is).</summary>
+    /// <summary>
+    /// The columns every Spatial Sampling transformer adds, in order, with their item types: per-pixel maps
+    /// (H × W), per-instance lists, and the per-class scores (C × H × W) when <paramref name="outputScores"/>.
+    /// </summary>
+    public static IEnumerable<(string Name, PrimitiveDataViewType ItemType, bool PerPixel)> AddedColumns(bool outputScores)
+    {
+        yield return (SegmentationOutputColumns.PredictedLabel, NumberDataViewType.Byte, true);
+        yield return (SegmentationOutputColumns.PredictedInstanceIds, NumberDataViewType.Int32, true);
+        yield return (SegmentationOutputColumns.InstanceClasses, NumberDataViewType.Int32, false);
+        yield return (SegmentationOutputColumns.InstanceScores, NumberDataViewType.Single, false);
+        yield return (SegmentationOutputColumns.InstanceAreas, NumberDataViewType.Int32, false);
+        yield return (SegmentationOutputColumns.InstanceBoxes, NumberDataViewType.Single, false);
+        if (outputScores) yield return (SegmentationOutputColumns.Score, NumberDataViewType.Single, false);
+    }
+
+    /// <summary>The input schema plus <see cref="AddedColumns"/> (map sizes known when the image size is).</summary>
     public static DataViewSchema Build(DataViewSchema inputSchema, DataViewSchema.Column image, IReadOnlyList<string> classNames, bool outputScores)
     {
         var size = (ImageDataViewType)image.Type;
         bool known = size.Height > 0 && size.Width > 0;
-        VectorDataViewType Map(PrimitiveDataViewType t) => known ? new VectorDataViewType(t, size.Height, size.Width) : new VectorDataViewType(t);
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
-        builder.AddColumn(SegmentationOutputColumns.PredictedLabel, Map(NumberDataViewType.Byte), SegmentationEvaluation.ClassNamesAnnotations(classNames));
-        builder.AddColumn(SegmentationOutputColumns.PredictedInstanceIds, Map(NumberDataViewType.Int32));
-        builder.AddColumn(SegmentationOutputColumns.InstanceClasses, new VectorDataViewType(NumberDataViewType.Int32));
-        builder.AddColumn(SegmentationOutputColumns.InstanceScores, new VectorDataViewType(NumberDataViewType.Single));
-        builder.AddColumn(SegmentationOutputColumns.InstanceAreas, new VectorDataViewType(NumberDataViewType.Int32));
-        builder.AddColumn(SegmentationOutputColumns.InstanceBoxes, new VectorDataViewType(NumberDataViewType.Single));
-        if (outputScores)
-            builder.AddColumn(SegmentationOutputColumns.Score, known
-                ? new VectorDataViewType(NumberDataViewType.Single, classNames.Count, size.Height, size.Width)
-                : new VectorDataViewType(NumberDataViewType.Single));
+        foreach (var (name, item, perPixel) in AddedColumns(outputScores))
+        {
+            var type = !known ? new VectorDataViewType(item)
+                : perPixel ? new VectorDataViewType(item, size.Height, size.Width)
+                : name == SegmentationOutputColumns.Score ? new VectorDataViewType(item, classNames.Count, size.Height, size.Width)
+                : new VectorDataViewType(item);
+            builder.AddColumn(name, type, name == SegmentationOutputColumns.PredictedLabel ? SegmentationEvaluation.ClassNamesAnnotations(classNames) : null);
+        }
         return builder.ToSchema();
     }
 
