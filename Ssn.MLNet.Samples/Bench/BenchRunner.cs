@@ -68,7 +68,7 @@ public sealed class BenchRunner
         report.GFlops512x1024 = Math.Round(complexity.GFlops, 2);
         using var folded = trained.ToInferenceNetwork();
         var session = new SsnOnnxSessionOptions { IntraOpThreads = settings.Threads };
-        using var onnx = SsnOnnxPredictor.FromNetwork(trained, extraction, session);
+        using var onnx = SsnOnnxExporter.ToOnnxPredictor(trained, extraction, session);
         log.WriteLine("calibrating the int8 model on 4 synthetic training images (512×1024)…");
         var calibration = SyntheticImages("train", 4, StageH, StageW, seed: 21);
         using var onnxInt8 = new SsnOnnxPredictor(SsnOnnxExporter.ExportInt8(trained, calibration, StageH, StageW,
@@ -271,11 +271,11 @@ public sealed class BenchRunner
         var py = new List<float>();
         for (int i = 0; i < n; i++)
         {
-            double x = mask[i] ? SamplingGrid.ToPixel(cx[i], StageW) : i % StageW, y = mask[i] ? SamplingGrid.ToPixel(cy[i], StageH) : i / StageW;
+            double x = mask[i] ? SamplingCoordinates.ToPixel(cx[i], StageW) : i % StageW, y = mask[i] ? SamplingCoordinates.ToPixel(cy[i], StageH) : i / StageW;
             x += Noise();
             y += Noise();
-            cx[i] = (float)SamplingGrid.ToNormalized(x, StageW);
-            cy[i] = (float)SamplingGrid.ToNormalized(y, StageH);
+            cx[i] = (float)SamplingCoordinates.ToNormalized(x, StageW);
+            cy[i] = (float)SamplingCoordinates.ToNormalized(y, StageH);
             if (thing.Contains(labels[i])) { px.Add((float)x); py.Add((float)y); }
         }
         var xs = px.ToArray();

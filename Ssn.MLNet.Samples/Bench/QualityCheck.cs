@@ -49,7 +49,7 @@ public static class QualityCheck
             var network = model.Network!; // trained with the default Architecture/Decoder: always the SSN
             using var fp32 = new SsnPredictor(network);
             using var bf16 = new SsnPredictor(network, null, InferencePrecision.BFloat16);
-            using var ortFp32 = SsnOnnxPredictor.FromNetwork(network);
+            using var ortFp32 = SsnOnnxExporter.ToOnnxPredictor(network);
             using var ortInt8 = new SsnOnnxPredictor(SsnOnnxExporter.ExportInt8(network, calibration, height, width,
                 new SsnOnnxExportOptions { FullResolutionOutputs = false }));
             using var ortInt8MinMax = new SsnOnnxPredictor(SsnOnnxExporter.ExportInt8(network, calibration, height, width,

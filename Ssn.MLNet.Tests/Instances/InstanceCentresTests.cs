@@ -20,10 +20,10 @@ public sealed class InstanceCentresTests
         var mask = new bool[w * h];
         InstanceCentres.Compute(ids, w, h, cx, cy, mask);
         Assert.AreEqual(5, mask.Count(m => m));
-        Assert.AreEqual(SamplingGrid.ToNormalized(0.75, w), cx[1 * w + 2], 1e-6);
-        Assert.AreEqual(SamplingGrid.ToNormalized(1.25, h), cy[2 * w + 0], 1e-6);
-        Assert.AreEqual(SamplingGrid.ToNormalized(5, w), cx[3 * w + 5], 1e-6);
-        Assert.AreEqual(SamplingGrid.ToNormalized(3, h), cy[3 * w + 5], 1e-6);
+        Assert.AreEqual(SamplingCoordinates.ToNormalized(0.75, w), cx[1 * w + 2], 1e-6);
+        Assert.AreEqual(SamplingCoordinates.ToNormalized(1.25, h), cy[2 * w + 0], 1e-6);
+        Assert.AreEqual(SamplingCoordinates.ToNormalized(5, w), cx[3 * w + 5], 1e-6);
+        Assert.AreEqual(SamplingCoordinates.ToNormalized(3, h), cy[3 * w + 5], 1e-6);
         Assert.IsFalse(mask[0]);
         Assert.AreEqual(0f, cx[0]);
     }

@@ -22,8 +22,8 @@ public sealed class InstanceExtractorTests
             for (int j = y0; j <= y1; j++)
             for (int i = x0; i <= x1; i++)
             {
-                x[j * W + i] = (float)SamplingGrid.ToNormalized(cx, W);
-                y[j * W + i] = (float)SamplingGrid.ToNormalized(cy, H);
+                x[j * W + i] = (float)SamplingCoordinates.ToNormalized(cx, W);
+                y[j * W + i] = (float)SamplingCoordinates.ToNormalized(cy, H);
                 l[j * W + i] = c;
                 p[j * W + i] = prob;
             }

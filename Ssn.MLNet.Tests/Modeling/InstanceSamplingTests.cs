@@ -47,7 +47,7 @@ public sealed class InstanceSamplingTests
         {
             if (owner[i] == 0) continue;
             var (x0, y0, x1, y1) = Boxes[owner[i] - 1];
-            double ex = SamplingGrid.ToPixel(cx[i], W) - (x0 + x1) / 2.0, ey = SamplingGrid.ToPixel(cy[i], H) - (y0 + y1) / 2.0;
+            double ex = SamplingCoordinates.ToPixel(cx[i], W) - (x0 + x1) / 2.0, ey = SamplingCoordinates.ToPixel(cy[i], H) - (y0 + y1) / 2.0;
             Assert.IsTrue(Math.Abs(ex) < 0.5 && Math.Abs(ey) < 0.5, $"pixel {i % W},{i / W}: centre off by ({ex:F3}, {ey:F3}) cells");
         }
         var recovered = Extract(centres, owner);

@@ -39,7 +39,7 @@ public sealed class OnnxQuantizationTests
             File.Delete(optimized);
         }
 
-        using var fp32 = SsnOnnxPredictor.FromNetwork(trained);
+        using var fp32 = SsnOnnxExporter.ToOnnxPredictor(trained);
         using var quantised = new SsnOnnxPredictor(int8);
         using var image = TestNetworks.Image(H, W, seed: 99);
         var data = image.data<float>().ToArray();

@@ -34,7 +34,7 @@ public sealed class OnnxTransformerTests
         using (TorchSharp.torch.no_grad()) network.ClassHead.bias![13].add_(3); // mostly "car", so that there are instances to compare
         torch = new SpatialSamplingTransformer(ml, network, CityscapesLabels.TrainClassNames,
             options: new SpatialSamplingTransformerOptions { InstanceExtraction = new() { MinArea = 10 } });
-        onnx = SsnOnnxTransformer.FromTransformer(ml, torch);
+        onnx = SsnOnnxExporter.ToOnnxTransformer(ml, torch);
     }
 
     [ClassCleanup]

@@ -48,7 +48,7 @@ public sealed class ServingTests
         modelPath = Path.Combine(root, "model.zip");
         SsnModelFile.Save(ml, torch, images.Schema, modelPath);
         onnxModelPath = Path.Combine(root, "model-onnx.zip");
-        using (var onnx = SsnOnnxTransformer.FromTransformer(ml, torch)) SsnModelFile.Save(ml, onnx, images.Schema, onnxModelPath);
+        using (var onnx = SsnOnnxExporter.ToOnnxTransformer(ml, torch)) SsnModelFile.Save(ml, onnx, images.Schema, onnxModelPath);
         server = ServingServer.Start(("Segmentation:ModelPath", modelPath));
     }
 

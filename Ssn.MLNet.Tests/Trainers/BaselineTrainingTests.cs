@@ -134,7 +134,7 @@ public sealed class BaselineTrainingTests
     public void OnnxExportOfABaselineSaysItIsNotSupported()
     {
         using var model = ml.Segmentation().Trainers.SpatialSampling(Options(Architecture.Ssn, DecoderKind.Bilinear, 1)).Fit(train);
-        var e = Assert.ThrowsExactly<NotSupportedException>(() => SsnOnnxTransformer.FromTransformer(ml, model));
+        var e = Assert.ThrowsExactly<NotSupportedException>(() => SsnOnnxExporter.ToOnnxTransformer(ml, model));
         StringAssert.Contains(e.Message, "Ssn/Bilinear");
     }
 

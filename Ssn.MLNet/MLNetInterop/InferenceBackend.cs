@@ -14,7 +14,7 @@ public enum InferenceBackend
     /// <summary>TorchSharp (libtorch); needs a TorchSharp model file.</summary>
     Torch,
 
-    /// <summary>ONNX Runtime; a TorchSharp model is exported to ONNX in memory (<see cref="SsnOnnxTransformer.FromTransformer"/>).</summary>
+    /// <summary>ONNX Runtime; a TorchSharp model is exported to ONNX in memory (<see cref="SsnOnnxExporter.ToOnnxTransformer"/>).</summary>
     Onnx,
 }
 
@@ -47,7 +47,7 @@ public sealed record SegmentationModelForPrediction(ITransformer Transformer, IR
         switch (found[0], backend)
         {
             case (SpatialSamplingTransformer torch, InferenceBackend.Onnx):
-                try { return new(SsnOnnxTransformer.FromTransformer(mlContext, torch, onnxSession), torch.ClassNames, InferenceBackend.Onnx); }
+                try { return new(SsnOnnxExporter.ToOnnxTransformer(mlContext, torch, onnxSession), torch.ClassNames, InferenceBackend.Onnx); }
                 finally { torch.Dispose(); }
             case (SpatialSamplingTransformer torch, _):
                 return new(torch, torch.ClassNames, InferenceBackend.Torch);

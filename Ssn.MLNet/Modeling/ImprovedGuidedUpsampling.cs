@@ -38,7 +38,7 @@ public sealed class ImprovedGuidedUpsampling : nn.Module
     {
         using var scope = NewDisposeScope();
         long h = guidance.shape[2], w = guidance.shape[3];
-        var up = interpolate(guidance, new[] { fullHeight, fullWidth }, mode: InterpolationMode.Bilinear, align_corners: SamplingGrid.AlignCorners);
+        var up = interpolate(guidance, new[] { fullHeight, fullWidth }, mode: InterpolationMode.Bilinear, align_corners: SamplingCoordinates.AlignCorners);
         var grid = SamplingGrid.Regular(fullHeight, fullWidth, guidance.device, guidance.dtype)
             .add(SamplingGrid.OffsetsToDisplacement(up, h, w, OffsetScale), KeptScalars.One);
         if (height != fullHeight || width != fullWidth)
@@ -48,7 +48,7 @@ public sealed class ImprovedGuidedUpsampling : nn.Module
 
     /// <summary>Samples <paramref name="input"/> <c>[B, C, h, w]</c> on <paramref name="grid"/> from <see cref="Grid"/>.</summary>
     public static Tensor Sample(Tensor input, Tensor grid, GridSampleMode mode = GridSampleMode.Bilinear) =>
-        grid_sample(input, grid, mode, GridSamplePaddingMode.Border, SamplingGrid.AlignCorners);
+        grid_sample(input, grid, mode, GridSamplePaddingMode.Border, SamplingCoordinates.AlignCorners);
 
     /// <summary>Upsamples <paramref name="input"/> <c>[B, C, h, w]</c> to <paramref name="height"/>×<paramref name="width"/> guided by <paramref name="guidance"/>.</summary>
     public Tensor forward(Tensor input, Tensor guidance, long height, long width, GridSampleMode mode = GridSampleMode.Bilinear)

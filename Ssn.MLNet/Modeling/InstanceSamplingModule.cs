@@ -59,7 +59,7 @@ public sealed class InstanceSamplingModule : nn.Module
         var grid = regular.add(SamplingGrid.OffsetsToDisplacement(guidance, h, w, OffsetScale), KeptScalars.One);
         var centres = regular.permute(0, 3, 1, 2).expand(b, 2, h, w);
         for (int i = 0; i < steps; i++)
-            centres = grid_sample(centres, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Border, SamplingGrid.AlignCorners);
+            centres = grid_sample(centres, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Border, SamplingCoordinates.AlignCorners);
         return centres.MoveToOuterDisposeScope();
     }
 }

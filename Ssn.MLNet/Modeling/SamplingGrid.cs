@@ -4,16 +4,11 @@ using static TorchSharp.torch;
 namespace Ssn.MLNet.Modeling;
 
 /// <summary>
-/// The regular sampling grid and offset conventions shared by iGUM (paper §3.1) and the instance module (§4).
-/// Coordinates follow <c>grid_sample</c>'s normalised convention, always with <c>align_corners = false</c>:
-/// pixel <c>j</c> of a row of <c>W</c> pixels has coordinate <c>(2j + 1)/W − 1</c>, so the same number names the
-/// same image location at every resolution.
+/// The regular sampling grid and offsets as tensors, shared by iGUM (paper §3.1) and the instance module (§4), in the
+/// coordinate convention of <see cref="SamplingCoordinates"/>.
 /// </summary>
 public static class SamplingGrid
 {
-    /// <summary>The <c>align_corners</c> value used everywhere in Ssn.MLNet.</summary>
-    public const bool AlignCorners = false;
-
     /// <summary>
     /// The fixed regular grid: a <c>[1, height, width, 2]</c> tensor holding (x, y) of every pixel centre in
     /// normalised coordinates. It never requires a gradient (Fig. 4: the gradient does not reach the grid).
@@ -22,17 +17,11 @@ public static class SamplingGrid
     {
         using var scope = NewDisposeScope();
         // Built from C# arrays: no temporary Scalars (see KeptScalars).
-        var xs = tensor(Enumerable.Range(0, (int)width).Select(j => (float)ToNormalized(j, width)).ToArray()).to(dtype).to(device);
-        var ys = tensor(Enumerable.Range(0, (int)height).Select(i => (float)ToNormalized(i, height)).ToArray()).to(dtype).to(device);
+        var xs = tensor(Enumerable.Range(0, (int)width).Select(j => (float)SamplingCoordinates.ToNormalized(j, width)).ToArray()).to(dtype).to(device);
+        var ys = tensor(Enumerable.Range(0, (int)height).Select(i => (float)SamplingCoordinates.ToNormalized(i, height)).ToArray()).to(dtype).to(device);
         var grid = stack(new[] { xs.view(1, width).expand(height, width), ys.view(height, 1).expand(height, width) }, -1);
         return grid.unsqueeze(0).contiguous().MoveToOuterDisposeScope();
     }
-
-    /// <summary>Normalised coordinate of pixel <paramref name="index"/> along an axis of <paramref name="size"/> pixels.</summary>
-    public static double ToNormalized(double index, long size) => (2 * index + 1) / size - 1;
-
-    /// <summary>Pixel coordinate (0 = centre of the first pixel) of a normalised coordinate along an axis of <paramref name="size"/> pixels.</summary>
-    public static double ToPixel(double normalized, long size) => ((normalized + 1) * size - 1) / 2;
 
     /// <summary>
     /// Converts a guidance offsets table <c>[B, 2, h, w]</c> (channel 0 = x, channel 1 = y), expressed in units of

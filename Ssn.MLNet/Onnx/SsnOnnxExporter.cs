@@ -1,3 +1,6 @@
+using Ssn.MLNet.Instances;
+using Ssn.MLNet.Transforms;
+using Microsoft.ML.Runtime;
 using System.Globalization;
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.Modeling;
@@ -17,6 +20,22 @@ namespace Ssn.MLNet.Onnx;
 /// </summary>
 public static class SsnOnnxExporter
 {
+    /// <summary>Exports the network of a TorchSharp-backed transformer and wraps it as an ONNX Runtime-backed transformer
+    /// (same classes, normalisation and options), which runs without libtorch.</summary>
+    public static SsnOnnxTransformer ToOnnxTransformer(IHostEnvironment env, SpatialSamplingTransformer transformer, SsnOnnxSessionOptions? sessionOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(transformer);
+        var network = transformer.Network ?? throw new NotSupportedException(
+            $"ONNX export covers the Spatial Sampling Network only; this transformer wraps a {transformer.Model!.Architecture}/{transformer.Model.DecoderKind} baseline.");
+        var bytes = Export(network, new SsnOnnxExportOptions { FullResolutionOutputs = false });
+        return new SsnOnnxTransformer(env, bytes, transformer.ClassNames, transformer.Normalization, transformer.Options, sessionOptions);
+    }
+
+    /// <summary>Exports <paramref name="network"/> (stride-8 outputs only) and loads it into an ONNX Runtime predictor.</summary>
+    public static SsnOnnxPredictor ToOnnxPredictor(SpatialSamplingNetwork network, InstanceExtractionOptions? extraction = null,
+        SsnOnnxSessionOptions? options = null, int opset = 17) =>
+        new(Export(network, new SsnOnnxExportOptions { Opset = opset, FullResolutionOutputs = false }), extraction, options);
+
     /// <summary>Exports <paramref name="network"/> (a folded copy is made if it is not folded) to ONNX bytes.</summary>
     /// <exception cref="NotSupportedException">The network's <see cref="SsnNetworkOptions.LnbDesign"/> is a Table 3 ablation design, not <see cref="LnbDesign.Lightweight"/>.</exception>
     public static byte[] Export(SpatialSamplingNetwork network, SsnOnnxExportOptions? options = null)

@@ -29,7 +29,7 @@ public sealed class BilinearDecoder : SegmentationDecoder
     {
         CheckFeatures(encoded, height, width);
         using var scope = NewDisposeScope();
-        return interpolate(classifier.call(encoded.Features), new[] { height, width }, mode: InterpolationMode.Bilinear, align_corners: SamplingGrid.AlignCorners)
+        return interpolate(classifier.call(encoded.Features), new[] { height, width }, mode: InterpolationMode.Bilinear, align_corners: SamplingCoordinates.AlignCorners)
             .MoveToOuterDisposeScope();
     }
 }

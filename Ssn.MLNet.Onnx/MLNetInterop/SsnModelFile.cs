@@ -58,8 +58,33 @@ public static class SsnModelFile
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             var cause = Unwrap(ex);
+            if (SavedBeforeTheAssemblySplit(path))
+                throw new InvalidDataException($"Model file '{path}' was saved by Ssn.MLNet before 2026-11-27, when its model loader moved into " +
+                                               "the Ssn.MLNet.Onnx assembly; such files no longer load (0.1.0 was never released): train the model again.", cause);
             throw new InvalidDataException($"Model file '{path}' could not be loaded: {cause.Message}", cause);
         }
+    }
+
+    /// <summary>Whether an entry of the zip holds an Ssn.MLNet model (<c>SSNXFORM</c>) whose ML.NET header names the loader
+    /// assembly <c>Ssn.MLNet</c> (UTF-16, as ML.NET writes it) rather than <c>Ssn.MLNet.Onnx</c>: a file saved before the
+    /// loader moved.</summary>
+    private static bool SavedBeforeTheAssemblySplit(string path)
+    {
+        try
+        {
+            using var zip = System.IO.Compression.ZipFile.OpenRead(path);
+            foreach (var entry in zip.Entries.Where(e => e.Name == "Model.key" && e.Length < 1_000_000))
+            {
+                using var stream = entry.Open();
+                using var buffer = new MemoryStream();
+                stream.CopyTo(buffer);
+                var bytes = buffer.ToArray().AsSpan();
+                byte[] oldLoader = System.Text.Encoding.Unicode.GetBytes("Ssn.MLNet"), newLoader = System.Text.Encoding.Unicode.GetBytes("Ssn.MLNet.Onnx");
+                if (bytes.IndexOf("SSNXFORM"u8) >= 0 && bytes.IndexOf(newLoader) < 0 && bytes.IndexOf(oldLoader) >= 0) return true;
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException) { }
+        return false;
     }
 
     /// <summary>Loads the model file at <paramref name="path"/> and returns its single <typeparamref name="T"/>

@@ -46,7 +46,7 @@ public static class InstanceExtractor
         for (int i = 0; i < n; i++)
         {
             if (thingIndex[labels[i]] < 0) { cellOf[i] = -1; continue; }
-            double px = SamplingGrid.ToPixel(centreX[i], width), py = SamplingGrid.ToPixel(centreY[i], height);
+            double px = SamplingCoordinates.ToPixel(centreX[i], width), py = SamplingCoordinates.ToPixel(centreY[i], height);
             int cx = Math.Clamp((int)Math.Floor((px + 0.5) / cell), 0, cellsX - 1);
             int cy = Math.Clamp((int)Math.Floor((py + 0.5) / cell), 0, cellsY - 1);
             int c = cy * cellsX + cx;

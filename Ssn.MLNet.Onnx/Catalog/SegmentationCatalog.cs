@@ -59,15 +59,6 @@ public sealed class SegmentationCatalog
         string predictedInstanceIdsColumnName = "PredictedInstanceIds", string instanceClassesColumnName = "InstanceClasses",
         string instanceScoresColumnName = "InstanceScores") =>
         SegmentationEvaluation.EvaluateInstances(data, instanceColumnName, predictedInstanceIdsColumnName, instanceClassesColumnName, instanceScoresColumnName);
-
-    /// <summary>
-    /// Box mAP of the predicted instances by ML.NET's own object-detection evaluation, comparable with ML.NET's
-    /// object-detection trainer (not the Cityscapes protocol; see <see cref="BoxEvaluation"/>).
-    /// </summary>
-    /// <param name="data">Scored data with the ground-truth <c>InstanceIds</c>, <c>Width</c> and the instance list columns.</param>
-    /// <param name="classNames">Names by train id (default: the 19 Cityscapes classes).</param>
-    public Microsoft.ML.TorchSharp.AutoFormerV2.ObjectDetectionMetrics EvaluateBoxes(IDataView data, IReadOnlyList<string>? classNames = null) =>
-        BoxEvaluation.Evaluate((MLContext)Environment, data, classNames);
 }
 
 /// <summary>Holder of segmentation trainers; Ssn.MLNet.Trainers adds extension methods such as <c>SpatialSampling</c>.</summary>

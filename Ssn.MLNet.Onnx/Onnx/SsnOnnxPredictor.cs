@@ -9,7 +9,7 @@ namespace Ssn.MLNet.Onnx;
 /// <summary>
 /// Inference through ONNX Runtime, with no libtorch: the exported encoder, heads and instance module (paper §4–§5)
 /// run in ONNX Runtime; iGUM's full-resolution class map (§3.1) and instance extraction by thresholding (§4) run
-/// in C# (<see cref="SsnPredictor"/>'s fused pass), so the results match the TorchSharp predictor's.
+/// in C# (<c>SsnPredictor</c>'s fused pass), so the results match the TorchSharp predictor's.
 /// Thread-safe (ONNX Runtime sessions are; the C# post-processing keeps no state).
 /// </summary>
 public sealed class SsnOnnxPredictor : IDisposable
@@ -17,7 +17,7 @@ public sealed class SsnOnnxPredictor : IDisposable
     private static readonly string[] Outputs = { SsnOnnxNames.Logits, SsnOnnxNames.Guidance, SsnOnnxNames.Centres };
     private readonly InferenceSession session;
 
-    /// <summary>Loads an exported model (<see cref="SsnOnnxExporter"/>; best exported with
+    /// <summary>Loads an exported model (<c>SsnOnnxExporter</c> (Ssn.MLNet); best exported with
     /// <see cref="SsnOnnxExportOptions.FullResolutionOutputs"/> = false, which this predictor does not need).</summary>
     /// <param name="onnxModel">The ONNX model bytes.</param>
     /// <param name="extraction">Instance extraction options (default <see cref="InstanceExtractionOptions"/>).</param>
@@ -40,18 +40,13 @@ public sealed class SsnOnnxPredictor : IDisposable
         }
         var metadata = session.ModelMetadata.CustomMetadataMap;
         string Meta(string key) => metadata.TryGetValue(key, out var v) ? v
-            : throw new InvalidDataException($"The ONNX model lacks metadata '{key}': export it with {nameof(SsnOnnxExporter)}.");
+            : throw new InvalidDataException($"The ONNX model lacks metadata '{key}': export it with SsnOnnxExporter.");
         NumClasses = int.Parse(Meta(SsnOnnxNames.ClassesKey), CultureInfo.InvariantCulture);
         GuidanceOffsetScale = double.Parse(Meta(SsnOnnxNames.GuidanceOffsetScaleKey), CultureInfo.InvariantCulture);
         foreach (var name in Outputs.Append(SsnOnnxNames.Image))
             if (!session.OutputNames.Contains(name) && !session.InputNames.Contains(name))
                 throw new InvalidDataException($"The ONNX model has no input or output named '{name}'.");
     }
-
-    /// <summary>Exports <paramref name="network"/> (stride-8 outputs only) and loads it.</summary>
-    public static SsnOnnxPredictor FromNetwork(SpatialSamplingNetwork network, InstanceExtractionOptions? extraction = null,
-        SsnOnnxSessionOptions? options = null, int opset = 17) =>
-        new(SsnOnnxExporter.Export(network, new SsnOnnxExportOptions { Opset = opset, FullResolutionOutputs = false }), extraction, options);
 
     /// <summary>The ONNX model.</summary>
     public byte[] ModelBytes { get; }
@@ -100,7 +95,7 @@ public sealed class SsnOnnxPredictor : IDisposable
         if (images.Length != (long)batch * 3 * height * width)
             throw new ArgumentException($"Expected {batch}×3×{height}×{width} = {(long)batch * 3 * height * width} floats, got {images.Length}.", nameof(images));
         int stride = SsnNetworkOptions.OutputStride;
-        int ph = (int)StridePadding.RoundUp(height), pw = (int)StridePadding.RoundUp(width);
+        int ph = (int)SsnNetworkOptions.PaddedSize(height), pw = (int)SsnNetworkOptions.PaddedSize(width);
         float[] input;
         if (ph == height && pw == width) input = images.ToArray();
         else

@@ -3,7 +3,7 @@ namespace Ssn.MLNet.Instances;
 /// <summary>
 /// Ground truth for the instance module (paper §4, Eq. 2): each instance pixel's target is the centre of its
 /// instance — the mean of the instance's pixel coordinates — in the normalised coordinates of the sampler
-/// (<see cref="Modeling.SamplingGrid"/>). Pixels outside instances are masked out of the loss.
+/// (<c>Modeling.SamplingGrid</c>). Pixels outside instances are masked out of the loss.
 /// </summary>
 public static class InstanceCentres
 {
@@ -37,8 +37,8 @@ public static class InstanceCentres
             sums[id] = (s.X + i % width, s.Y + i / width, s.N + 1);
         }
         var centres = sums.ToDictionary(kv => kv.Key, kv => (
-            X: (float)Modeling.SamplingGrid.ToNormalized(kv.Value.X / kv.Value.N, width),
-            Y: (float)Modeling.SamplingGrid.ToNormalized(kv.Value.Y / kv.Value.N, height)));
+            X: (float)Modeling.SamplingCoordinates.ToNormalized(kv.Value.X / kv.Value.N, width),
+            Y: (float)Modeling.SamplingCoordinates.ToNormalized(kv.Value.Y / kv.Value.N, height)));
         for (int i = 0; i < n; i++)
         {
             if (mask[i]) (centreX[i], centreY[i]) = centres[instanceIds[i]];

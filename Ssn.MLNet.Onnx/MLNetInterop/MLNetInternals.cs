@@ -132,7 +132,7 @@ namespace Ssn.MLNet.MLNetInterop
             private static InvalidOperationException Changed(string member) => new(
                 $"ML.NET {typeof(ModelSaveContext).Assembly.GetName().Version} (Microsoft.ML.Core) no longer has the internal member " +
                 $"'{member}' that Ssn.MLNet model persistence relies on (written against ML.NET 5.0.1). " +
-                "Update Ssn.MLNet/MLNetInterop/MLNetInternals.cs for this ML.NET version.");
+                "Update Ssn.MLNet.Onnx/MLNetInterop/MLNetInternals.cs for this ML.NET version.");
         }
     }
 }

@@ -5,9 +5,9 @@ using Ssn.MLNet.Inference;
 namespace Ssn.MLNet.Transforms;
 
 /// <summary>
-/// The lazy output of <see cref="SpatialSamplingTransformer.Transform"/>. A cursor reads the input twice in step:
+/// The lazy output of <c>SpatialSamplingTransformer.Transform</c>. A cursor reads the input twice in step:
 /// the main cursor serves the input columns, a look-ahead cursor over the image column collects up to
-/// <see cref="SpatialSamplingTransformerOptions.BatchSize"/> consecutive same-size images and predicts them in one
+/// <c>SpatialSamplingTransformerOptions.BatchSize</c> consecutive same-size images and predicts them in one
 /// batch the first time an added column of one of them is read. Nothing is predicted when no added column is active.
 /// </summary>
 internal sealed class SegmentationDataView : IDataView

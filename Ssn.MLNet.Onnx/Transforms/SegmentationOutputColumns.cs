@@ -1,7 +1,7 @@
 namespace Ssn.MLNet.Transforms;
 
 /// <summary>
-/// Names of the columns that <see cref="SpatialSamplingTransformer"/> adds. Like ML.NET's object detection
+/// Names of the columns that <c>SpatialSamplingTransformer</c> adds. Like ML.NET's object detection
 /// (PredictedLabel, Score, PredictedBoundingBoxes), the per-instance list is given as parallel vector columns.
 /// </summary>
 public static class SegmentationOutputColumns

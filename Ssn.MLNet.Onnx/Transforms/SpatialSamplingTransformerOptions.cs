@@ -2,7 +2,7 @@ using Ssn.MLNet.Instances;
 
 namespace Ssn.MLNet.Transforms;
 
-/// <summary>How <see cref="SpatialSamplingTransformer"/> reads its input and what it outputs.</summary>
+/// <summary>How <c>SpatialSamplingTransformer</c> reads its input and what it outputs.</summary>
 public sealed record SpatialSamplingTransformerOptions
 {
     /// <summary>Name of the input image column (an ML.NET image column of <c>MLImage</c>; default "Image").</summary>

@@ -6,7 +6,7 @@ namespace Ssn.MLNet.Transforms;
 
 /// <summary>
 /// What the lazy segmentation data view and row mapper need from a prediction transformer: its options, its image
-/// column and batch prediction. Implemented by the TorchSharp-backed <see cref="SpatialSamplingTransformer"/> and
+/// column and batch prediction. Implemented by the TorchSharp-backed <c>SpatialSamplingTransformer</c> and
 /// the ONNX Runtime-backed <see cref="Onnx.SsnOnnxTransformer"/>, which therefore add the same columns.
 /// </summary>
 internal interface ISegmentationPredictionSource

@@ -12,7 +12,7 @@ namespace Ssn.MLNet.Onnx;
 
 /// <summary>
 /// A trained Spatial Sampling Network as an ML.NET transformer backed by ONNX Runtime instead of TorchSharp: it adds
-/// exactly the columns of <see cref="SpatialSamplingTransformer"/> (<see cref="SegmentationOutputColumns"/>), lazily,
+/// exactly the columns of <c>SpatialSamplingTransformer</c> (<see cref="SegmentationOutputColumns"/>), lazily,
 /// batching rows of equal size; the class map and instance extraction (paper §3.1, §4) run in C#. Nothing on this
 /// path calls libtorch. Saved and loaded with <c>mlContext.Model.Save</c>/<c>Load</c>, the ONNX bytes inside the zip.
 /// </summary>
@@ -20,9 +20,9 @@ public sealed class SsnOnnxTransformer : ITransformer, ISsnModelLoadable, IDispo
 {
     private const string ModelStream = "Network.onnx";
 
-    /// <summary>Wraps an exported model (see <see cref="SsnOnnxExporter"/>).</summary>
+    /// <summary>Wraps an exported model (see <c>SsnOnnxExporter</c>).</summary>
     /// <param name="env">The ML.NET environment (an <see cref="MLContext"/>).</param>
-    /// <param name="onnxModel">ONNX bytes from <see cref="SsnOnnxExporter.Export(Modeling.SpatialSamplingNetwork, SsnOnnxExportOptions?)"/>.</param>
+    /// <param name="onnxModel">ONNX bytes from <c>SsnOnnxExporter.Export(Modeling.SpatialSamplingNetwork, SsnOnnxExportOptions?)</c>.</param>
     /// <param name="classNames">Names of the classes, indexed by train id.</param>
     /// <param name="normalization">Input normalisation used in training (default ImageNet).</param>
     /// <param name="options">Columns and output options (the TorchSharp transformer's).</param>
@@ -43,16 +43,6 @@ public sealed class SsnOnnxTransformer : ITransformer, ISsnModelLoadable, IDispo
         }
         ClassNames = classNames.ToArray();
         Normalization = normalization ?? ImageNormalization.ImageNet;
-    }
-
-    /// <summary>Exports the network of a TorchSharp-backed transformer and wraps it (same classes, normalisation and options).</summary>
-    public static SsnOnnxTransformer FromTransformer(IHostEnvironment env, SpatialSamplingTransformer transformer, SsnOnnxSessionOptions? sessionOptions = null)
-    {
-        ArgumentNullException.ThrowIfNull(transformer);
-        var network = transformer.Network ?? throw new NotSupportedException(
-            $"ONNX export covers the Spatial Sampling Network only; this transformer wraps a {transformer.Model!.Architecture}/{transformer.Model.DecoderKind} baseline.");
-        var bytes = SsnOnnxExporter.Export(network, new SsnOnnxExportOptions { FullResolutionOutputs = false });
-        return new SsnOnnxTransformer(env, bytes, transformer.ClassNames, transformer.Normalization, transformer.Options, sessionOptions);
     }
 
     /// <summary>The same model on other ONNX Runtime settings (for example a GPU execution provider), as a new transformer.</summary>

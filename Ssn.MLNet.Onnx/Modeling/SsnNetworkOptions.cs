@@ -36,7 +36,7 @@ public sealed record SsnNetworkOptions
 
     /// <summary>
     /// The residual blocks' design (paper Table 3): default <see cref="LnbDesign.Lightweight"/>, the paper's
-    /// Lightweight Non-bottleneck-1D; other rows build <see cref="NonBottleneck1DDesignStep"/> blocks for the ablation.
+    /// Lightweight Non-bottleneck-1D; other rows build <c>NonBottleneck1DDesignStep</c> blocks for the ablation.
     /// Networks saved before this option existed load as Lightweight.
     /// </summary>
     public LnbDesign LnbDesign { get; init; } = LnbDesign.Lightweight;
@@ -53,6 +53,12 @@ public sealed record SsnNetworkOptions
 
     /// <summary>The encoder's output stride (8, fixed by the three downsamplers).</summary>
     public const int OutputStride = 8;
+
+    /// <summary>
+    /// <paramref name="size"/> rounded up to a multiple of <see cref="OutputStride"/>: images of any size enter the
+    /// encoder padded with zeros at the bottom and right to this size, and the outputs are cut back.
+    /// </summary>
+    public static long PaddedSize(long size) => (size + OutputStride - 1) / OutputStride * OutputStride;
 
     /// <summary>A small variant for tests and quick experiments (8/16/32 channels, 2 + 2 blocks).</summary>
     public static SsnNetworkOptions Tiny(int numClasses) => new()

@@ -1,6 +1,6 @@
 namespace Ssn.MLNet.Onnx;
 
-/// <summary>Options of <see cref="SsnOnnxExporter"/>.</summary>
+/// <summary>Options of <c>SsnOnnxExporter</c>.</summary>
 public sealed record SsnOnnxExportOptions
 {
     /// <summary>ONNX opset (16–20; default 17). <c>GridSample</c> needs 16; opset 20 spells its mode <c>linear</c>.</summary>
