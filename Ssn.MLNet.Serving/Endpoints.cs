@@ -48,7 +48,7 @@ internal static class Endpoints
 
         if (output == "png")
         {
-            var png = new MemoryStream();
+            using var png = new MemoryStream();
             LabelPng.WriteVocIndexed(png, new Raster<byte>(image.Width, image.Height, prediction.PredictedLabel));
             return Results.File(png.ToArray(), "image/png", Path.ChangeExtension(name, null) + "_classes.png");
         }

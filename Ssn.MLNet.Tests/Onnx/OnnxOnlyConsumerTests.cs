@@ -28,10 +28,7 @@ public sealed class OnnxOnlyConsumerTests
         var ml = new MLContext(seed: 1);
         var images = ml.Segmentation().Data.LoadSyntheticCityscapes(dir.Path, new SyntheticCityscapesOptions { Width = 128, Height = 64, TrainCount = 1, ValCount = 1, Seed = 4 }, "train");
         string image = Directory.GetFiles(Path.Combine(dir.Path, "leftImg8bit", "train"), "*.png", SearchOption.AllDirectories).Single();
-        var network = TestNetworks.Tiny(numClasses: 19);
-        using (TorchSharp.torch.no_grad()) network.ClassHead.bias![13].add_(3); // "car": instances to extract
-        using var torch = new SpatialSamplingTransformer(ml, network, CityscapesLabels.TrainClassNames,
-            options: new SpatialSamplingTransformerOptions { InstanceExtraction = new() { MinArea = 10 } });
+        using var torch = TestNetworks.CarTransformer(ml);
         using var onnx = SsnOnnxExporter.ToOnnxTransformer(ml, torch);
         string modelPath = dir.File("model-onnx.zip");
         SsnModelFile.Save(ml, onnx, images.Schema, modelPath);

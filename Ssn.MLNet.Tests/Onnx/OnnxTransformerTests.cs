@@ -30,10 +30,7 @@ public sealed class OnnxTransformerTests
         root = Path.Combine(Path.GetTempPath(), $"ssn-onnx-{Guid.NewGuid():N}");
         ml = new MLContext(seed: 1);
         images = ml.Segmentation().Data.LoadSyntheticCityscapes(root, new SyntheticCityscapesOptions { Width = W, Height = H, TrainCount = 3, ValCount = 1, Seed = 4 }, "train");
-        var network = TestNetworks.Tiny(numClasses: 19);
-        using (TorchSharp.torch.no_grad()) network.ClassHead.bias![13].add_(3); // mostly "car", so that there are instances to compare
-        torch = new SpatialSamplingTransformer(ml, network, CityscapesLabels.TrainClassNames,
-            options: new SpatialSamplingTransformerOptions { InstanceExtraction = new() { MinArea = 10 } });
+        torch = TestNetworks.CarTransformer(ml);
         onnx = SsnOnnxExporter.ToOnnxTransformer(ml, torch);
     }
 

@@ -51,6 +51,18 @@ internal static class TestNetworks
     }
 
     /// <summary>A deterministic normal-looking image <c>[1, 3, height, width]</c>.</summary>
+    /// <summary>
+    /// A Cityscapes-class (19) transformer of a <see cref="Tiny"/> network biased towards "car", so that it predicts
+    /// instances (extracted from 10 pixels on) to compare between backends.
+    /// </summary>
+    public static Ssn.MLNet.Transforms.SpatialSamplingTransformer CarTransformer(Microsoft.ML.MLContext ml)
+    {
+        var network = Tiny(numClasses: 19);
+        using (no_grad()) network.ClassHead.bias![13].add_(3);
+        return new Ssn.MLNet.Transforms.SpatialSamplingTransformer(ml, network, Ssn.MLNet.Data.CityscapesLabels.TrainClassNames,
+            options: new Ssn.MLNet.Transforms.SpatialSamplingTransformerOptions { InstanceExtraction = new() { MinArea = 10 } });
+    }
+
     public static Tensor Image(int height, int width, int seed = 7)
     {
         var rng = new Random(seed);

@@ -41,10 +41,7 @@ public sealed class ServingTests
         ml = new MLContext(seed: 1);
         var images = ml.Segmentation().Data.LoadSyntheticCityscapes(root, new SyntheticCityscapesOptions { Width = W, Height = H, TrainCount = 3, ValCount = 1, Seed = 4 }, "train");
         imageFiles = Directory.GetFiles(Path.Combine(root, "leftImg8bit", "train"), "*.png", SearchOption.AllDirectories).Order().ToArray();
-        var network = TestNetworks.Tiny(numClasses: 19);
-        using (TorchSharp.torch.no_grad()) network.ClassHead.bias![13].add_(3); // mostly "car": instances to report
-        torch = new SpatialSamplingTransformer(ml, network, CityscapesLabels.TrainClassNames,
-            options: new SpatialSamplingTransformerOptions { InstanceExtraction = new() { MinArea = 10 } });
+        torch = TestNetworks.CarTransformer(ml);
         modelPath = Path.Combine(root, "model.zip");
         SsnModelFile.Save(ml, torch, images.Schema, modelPath);
         onnxModelPath = Path.Combine(root, "model-onnx.zip");
