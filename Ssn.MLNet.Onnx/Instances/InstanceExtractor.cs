@@ -45,7 +45,9 @@ public static class InstanceExtractor
         var sumY = new double[cells];
         for (int i = 0; i < n; i++)
         {
-            if (thingIndex[labels[i]] < 0) { cellOf[i] = -1; continue; }
+            // Not a thing, or a centre that is not a number (a broken network output): no instance. A finite centre
+            // outside the image falls into the nearest border cell.
+            if (thingIndex[labels[i]] < 0 || !float.IsFinite(centreX[i]) || !float.IsFinite(centreY[i])) { cellOf[i] = -1; continue; }
             double px = SamplingCoordinates.ToPixel(centreX[i], width), py = SamplingCoordinates.ToPixel(centreY[i], height);
             int cx = Math.Clamp((int)Math.Floor((px + 0.5) / cell), 0, cellsX - 1);
             int cy = Math.Clamp((int)Math.Floor((py + 0.5) / cell), 0, cellsY - 1);

@@ -48,6 +48,40 @@ public sealed class InstanceExtractorTests
     }
 
     [TestMethod]
+    public void PixelsWithoutAFiniteCentreBelongToNoInstanceAndFarCentresGoToTheBorderCell()
+    {
+        // A car of 100 pixels predicting its centre, with a 3×3 patch of NaN / ±infinity centres inside it.
+        var (x, y, l, p) = Scene((0, 0, 9, 9, Car, 4.5, 4.5, 0.8f));
+        float[] broken = [float.NaN, float.PositiveInfinity, float.NegativeInfinity];
+        for (int k = 0; k < 9; k++) (k % 2 == 0 ? x : y)[(1 + k / 3) * W + 1 + k % 3] = broken[k % 3];
+        var r = InstanceExtractor.Extract(x, y, l, p, W, H, new InstanceExtractionOptions { MinArea = 10 });
+        Assert.AreEqual(1, r.Instances.Count, "no second instance collects the broken centres in a corner cell");
+        Assert.AreEqual(91, r.Instances[0].Area);
+        for (int k = 0; k < 9; k++) Assert.AreEqual(0, r.InstanceIds[(1 + k / 3) * W + 1 + k % 3], $"pixel {k} of the broken patch");
+
+        // A person whose pixels all predict a centre far outside the image: grouped in the nearest border cell.
+        var (fx, fy, fl, fp) = Scene((30, 10, 39, 19, Person, 400, 5, 0.9f));
+        var far = InstanceExtractor.Extract(fx, fy, fl, fp, W, H, new InstanceExtractionOptions { MinArea = 10 });
+        Assert.AreEqual((1, 100, Person), (far.Instances.Count, far.Instances[0].Area, (byte)far.Instances[0].ClassId));
+    }
+
+    [TestMethod]
+    public void AnEmptySceneAndCustomThingClasses()
+    {
+        var (x, y, l, p) = Scene();
+        var empty = InstanceExtractor.Extract(x, y, l, p, W, H);
+        Assert.AreEqual(0, empty.Instances.Count);
+        Assert.IsTrue(empty.InstanceIds.All(id => id == 0));
+
+        // Road is no Cityscapes thing class; declared one, it forms instances, and cars no longer do.
+        var (cx, cy, cl, cp) = Scene((0, 0, 9, 9, Car, 4.5, 4.5, 0.8f));
+        var custom = InstanceExtractor.Extract(cx, cy, cl, cp, W, H, new InstanceExtractionOptions { MinArea = 10, ThingClasses = [Road] });
+        Assert.AreEqual(W * H - 100, custom.Instances.Sum(i => i.Area), "every road pixel and no car pixel");
+        Assert.IsTrue(custom.Instances.All(i => i.ClassId == Road));
+        Assert.AreEqual(0, custom.InstanceIds[5 * W + 5], "a car pixel");
+    }
+
+    [TestMethod]
     public void GroupsUnderTheMinimumAreaAreDropped()
     {
         var (x, y, l, p) = Scene((0, 0, 9, 9, Car, 4.5, 4.5, 0.8f), (30, 10, 32, 12, Person, 31, 11, 0.9f));

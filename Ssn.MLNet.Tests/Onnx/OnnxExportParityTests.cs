@@ -87,4 +87,24 @@ public sealed class OnnxExportParityTests
         var centres = SpatialSamplingNetwork.UpsampleCentres(output, grid, GridSampleMode.Nearest);
         AssertClose(centres, onnx[SsnOnnxNames.FullCentres], "full-resolution centres (nearest)");
     }
+
+    [TestMethod]
+    [DataRow(37, 61)]
+    [DataRow(64, 128)]
+    public void ThePredictorsAgreeOnImagesOfAnySize(int height, int width)
+    {
+        // The ONNX graph takes multiples of 8 only; SsnOnnxPredictor pads like SpatialSamplingNetwork.forward does.
+        using var network = TestNetworks.Tiny(numClasses: 19);
+        using var torch = new Ssn.MLNet.Inference.SsnPredictor(network);
+        using var onnx = SsnOnnxExporter.ToOnnxPredictor(network);
+        using var image = TestNetworks.Image(height, width);
+        var expected = torch.Predict(image)[0];
+        var actual = onnx.Predict(image.contiguous().data<float>().ToArray(), 1, height, width)[0];
+        Assert.AreEqual((width, height), (actual.Width, actual.Height));
+        Assert.HasCount(width * height, actual.Labels);
+        double agreement = expected.Labels.Zip(actual.Labels).Count(p => p.First == p.Second) / (double)expected.Labels.Length;
+        Assert.IsGreaterThanOrEqualTo(0.999, agreement, $"{height}×{width}: class maps agree on {agreement:P2} of the pixels");
+        for (int i = 0; i < expected.Confidence.Length; i++)
+            Assert.AreEqual(expected.Confidence[i], actual.Confidence[i], 1e-4f, $"confidence at pixel {i}");
+    }
 }
