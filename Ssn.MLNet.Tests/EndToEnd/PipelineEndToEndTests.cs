@@ -15,6 +15,7 @@ namespace Ssn.MLNet.Tests.EndToEnd;
 /// a new context → same predictions. Shared by the tests of this class (training once).
 /// </summary>
 [TestClass]
+[DoNotParallelize] // training seeds libtorch's process-wide generator: another class training beside it would change the weights
 public sealed class PipelineEndToEndTests
 {
     private static string root = "";

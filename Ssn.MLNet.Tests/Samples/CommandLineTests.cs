@@ -15,6 +15,7 @@ namespace Ssn.MLNet.Tests.Samples;
 /// the main job end to end, the README snippet, and the error contract (one line, non-zero exit code).
 /// </summary>
 [TestClass]
+[DoNotParallelize] // training seeds libtorch's process-wide generator: another class training beside it would change the weights
 public sealed class CommandLineTests
 {
     private static string work = "", data = "", model = "";
