@@ -12,10 +12,11 @@ public static class BenchCommand
         var quick = new Option<bool>("--quick") { Description = "A fast pass: fewer runs, no 1024×2048, fewer training steps." };
         var runs = new Option<int?>("--runs") { Description = "Timed runs per measurement (default 10; --quick 3)." };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads for libtorch and ONNX Runtime (default 0: one per core)." };
+        var model = new Option<FileInfo?>("--model") { Description = "Time this trained model (model.zip of a Spatial Sampling Network) on synthetic street scenes instead of random weights on random images." };
         var quality = new Option<int>("--quality-epochs") { Description = "Also train the network this many epochs on synthetic data and report each backend's mIoU (bf16/int8 loss vs fp32); 0 (default) skips it." };
         var command = new Command("bench", "Measure inference latency per backend and size, stages, instance extraction vs clustering, the t sweep, decoders, training throughput and FLOPs; print markdown and write JSON.")
         {
-            output, quick, runs, threads, quality,
+            output, quick, runs, threads, quality, model,
         };
         command.SetAction(parse =>
         {
@@ -27,7 +28,7 @@ public static class BenchCommand
             var sizes = q ? new[] { (360, 480), (512, 1024) } : new[] { (360, 480), (512, 1024), (1024, 2048) };
             int epochs = parse.GetValue(quality);
             if (epochs < 0) throw new ArgumentOutOfRangeException("--quality-epochs", epochs, "Epochs cannot be negative.");
-            var settings = new BenchSettings(n, q ? 1 : 2, sizes, q ? 2 : 5, t, epochs);
+            var settings = new BenchSettings(n, q ? 1 : 2, sizes, q ? 2 : 5, t, epochs, parse.GetValue(model)?.FullName);
             var report = new BenchRunner(settings, Console.Out).Run();
             Console.WriteLine();
             Console.WriteLine(report.ToMarkdown());

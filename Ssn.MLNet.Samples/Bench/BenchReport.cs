@@ -81,6 +81,9 @@ public sealed class BenchReport
     [JsonPropertyName("threads")] public int Threads { get; set; }
 
     /// <summary>1/5/15-minute load averages at the start (the machine may be shared).</summary>
+    /// <summary>Which weights were timed (bench --model) and on what input.</summary>
+    [JsonPropertyName("weights")] public string Weights { get; set; } = "";
+
     [JsonPropertyName("load_average")] public string LoadAverage { get; set; } = ReadLoad();
 
     /// <summary>When it ran (UTC).</summary>
@@ -113,7 +116,7 @@ public sealed class BenchReport
     {
         var sb = new StringBuilder();
         var sizes = LatencyMs.Values.SelectMany(v => v.Keys).Distinct().OrderBy(s => int.Parse(s.Split('x')[0]) * int.Parse(s.Split('x')[1])).ToList();
-        sb.AppendLine($"CPU {Cpu.Model}, {Cpu.Cores} cores @ {Cpu.GHz} GHz, {Threads} threads, load {LoadAverage}, {Timestamp}");
+        sb.AppendLine($"CPU {Cpu.Model}, {Cpu.Cores} cores @ {Cpu.GHz} GHz, {Threads} threads, load {LoadAverage}, {Timestamp}; weights: {Weights}");
         sb.AppendLine();
         sb.AppendLine("End-to-end latency (image tensor → class map + instances), median / p90 ms:");
         sb.AppendLine();

@@ -21,7 +21,8 @@ namespace Ssn.MLNet.Samples.Bench;
 /// <param name="TrainingSteps">Timed training steps.</param>
 /// <param name="Threads">Intra-op threads for libtorch and ONNX Runtime (0: one per core).</param>
 /// <param name="QualityEpochs">When positive, train this many epochs and measure each backend's mIoU (slow).</param>
-public sealed record BenchSettings(int Runs, int Warmup, IReadOnlyList<(int H, int W)> Sizes, int TrainingSteps, int Threads, int QualityEpochs = 0);
+public sealed record BenchSettings(int Runs, int Warmup, IReadOnlyList<(int H, int W)> Sizes, int TrainingSteps, int Threads, int QualityEpochs = 0,
+    string? ModelPath = null);
 
 /// <summary>
 /// The measurements of <c>bench</c>, all in this process so that ratios are fair: end-to-end latency per backend and
@@ -62,7 +63,16 @@ public sealed class BenchRunner
                       $"{report.Cpu.Lanes} fp32 lanes → estimated peak {report.PeakGFlops} GFLOP/s; threads {threads}; load {report.LoadAverage}");
 
         manual_seed(1);
-        using var trained = BenchNetwork();
+        // A trained model (--model) predicts instances as deployed models do, on street scenes rather than noise; the
+        // default network has random weights (the paper's architecture) and is timed on random images.
+        using var model = settings.ModelPath is null ? null
+            : MLNetInterop.SsnModelFile.LoadTransformer<Transforms.SpatialSamplingTransformer>(new Microsoft.ML.MLContext(1), settings.ModelPath, out _);
+        var trained = model is null ? BenchNetwork() : model.Network ?? throw new ArgumentException(
+            $"--model '{settings.ModelPath}' holds a {model.Model!.Architecture}/{model.Model.DecoderKind} baseline; bench times the Spatial Sampling Network.");
+        using var randomNetwork = model is null ? trained : null;
+        trained.eval();
+        int classes = trained.Options.NumClasses;
+        report.Weights = model is null ? "random (paper network), random input images" : $"trained: {Path.GetFullPath(settings.ModelPath!)}, synthetic street scenes as input";
         var complexity = ModelComplexity.Measure(trained, StageH, StageW);
         report.Params = complexity.Parameters;
         report.GFlops512x1024 = Math.Round(complexity.GFlops, 2);
@@ -82,7 +92,7 @@ public sealed class BenchRunner
             int runs = large ? Math.Max(3, settings.Runs / 2) : settings.Runs;
             log.WriteLine($"end-to-end {size}:");
             manual_seed(2);
-            using var image = randn(1, 3, h, w);
+            using var image = model is null ? randn(1, 3, h, w) : tensor(SyntheticImages("val", 1, h, w, seed: 5)[0], new long[] { 1, 3, h, w });
             var data = image.data<float>().ToArray();
             using var predictor = new SsnPredictor(trained, extraction);
             using var bf16 = new SsnPredictor(trained, extraction, InferencePrecision.BFloat16);
@@ -124,7 +134,7 @@ public sealed class BenchRunner
             int lh = StageH / 8, lw = StageW / 8;
             DenseMaps maps = null!;
             report.StageMs["igum_classmap"] = Time("iGUM + class map + centres (fused C#)", () =>
-                maps = GuidedClassMap.Compute(logits, guidance, centres, 19, lh, lw, StageH, StageW, StageH, StageW, 1.0, false)).MedianMs;
+                maps = GuidedClassMap.Compute(logits, guidance, centres, classes, lh, lw, StageH, StageW, StageH, StageW, 1.0, false)).MedianMs;
             report.StageMs["instance_extraction"] = Time("instance extraction", () =>
                 InstanceExtractor.Extract(maps.CentreX, maps.CentreY, maps.Labels, maps.Confidence, StageW, StageH, extraction)).MedianMs;
 
@@ -143,10 +153,10 @@ public sealed class BenchRunner
             }).MedianMs;
             var zero = new float[guidance.Length];
             report.DecoderMs["bilinear_fused"] = Time("plain bilinear upsampling (fused C#, zero guidance)", () =>
-                GuidedClassMap.Compute(logits, zero, default, 19, lh, lw, StageH, StageW, StageH, StageW, 1.0, false)).MedianMs;
+                GuidedClassMap.Compute(logits, zero, default, classes, lh, lw, StageH, StageW, StageH, StageW, 1.0, false)).MedianMs;
             // ERFNet's own decoder (3 deconvolutions + 4 non-bt-1D, Romera et al.) on the same 128-channel features, to the
             // same full-resolution class map; its BatchNorms are not folded (the baselines cannot fold yet).
-            using (var erfnet = new ErfnetDecoder(folded.Encoder.OutputChannels, 19))
+            using (var erfnet = new ErfnetDecoder(folded.Encoder.OutputChannels, classes))
             {
                 erfnet.eval();
                 foreach (var p in erfnet.parameters()) p.requires_grad = false;
