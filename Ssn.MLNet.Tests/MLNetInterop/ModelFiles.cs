@@ -84,30 +84,37 @@ internal static class ModelFiles
     {
         string bin = AppContext.BaseDirectory;
         string testAssembly = typeof(ModelFiles).Assembly.GetName().Name!;
+        var (code, stdout, stderr) = RunDotnet(new[]
+            {
+                "exec", "--depsfile", Path.Combine(bin, testAssembly + ".deps.json"),
+                "--runtimeconfig", Path.Combine(bin, testAssembly + ".runtimeconfig.json"),
+                Path.Combine(bin, "Ssn.MLNet.PersistenceProbe.dll"),
+            }.Concat(probeArgs), TimeSpan.FromMinutes(2), "probe process");
+        return (code, stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), stderr);
+    }
+
+    /// <summary>
+    /// Runs <c>dotnet</c> with <paramref name="args"/> and returns its exit code and output. Both streams are read
+    /// asynchronously, so the timeout is real: a stuck child fails the test instead of blocking a read forever.
+    /// </summary>
+    public static (int ExitCode, string Stdout, string Stderr) RunDotnet(IEnumerable<string> args, TimeSpan timeout, string what)
+    {
         var start = new System.Diagnostics.ProcessStartInfo(DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string arg in new[]
-                 {
-                     "exec", "--depsfile", Path.Combine(bin, testAssembly + ".deps.json"),
-                     "--runtimeconfig", Path.Combine(bin, testAssembly + ".runtimeconfig.json"),
-                     Path.Combine(bin, "Ssn.MLNet.PersistenceProbe.dll"),
-                 }.Concat(probeArgs))
-            start.ArgumentList.Add(arg);
+        foreach (string arg in args) start.ArgumentList.Add(arg);
         using var process = System.Diagnostics.Process.Start(start)!;
-        // Both streams are read asynchronously, so the timeout below is real: a stuck child fails the test instead of
-        // blocking a synchronous read forever.
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail("probe process did not finish within 2 minutes");
+            Assert.Fail($"{what} did not finish within {timeout.TotalMinutes:G} minutes");
         }
-        return (process.ExitCode, stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), stderr.Result);
+        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
     /// <summary>Path of the dotnet host running the tests, to start fresh processes.</summary>

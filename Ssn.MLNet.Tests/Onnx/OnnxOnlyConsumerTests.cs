@@ -1,10 +1,10 @@
-using System.Diagnostics;
 using Microsoft.ML;
 using Ssn.MLNet.Catalog;
 using Ssn.MLNet.Data;
 using Ssn.MLNet.Data.Synthetic;
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.MLNetInterop;
+using Ssn.MLNet.Tests.MLNetInterop;
 using Ssn.MLNet.Onnx;
 using Ssn.MLNet.Tests.Imaging;
 using Ssn.MLNet.Tests.Samples;
@@ -37,7 +37,9 @@ public sealed class OnnxOnlyConsumerTests
         var expected = engine.Predict(new SegmentationInput { Image = mlImage });
 
         string project = Path.Combine(CommandLineTests.RepoRoot(), "tests", "Ssn.MLNet.OnnxConsumer");
-        var (code, output) = Run("run", "--project", project, "-c", "Release", "--", modelPath, image);
+        var (code, stdout, stderr) = ModelFiles.RunDotnet(["run", "--project", project, "-c", "Release", "--", modelPath, image],
+            TimeSpan.FromMinutes(8), "the consumer app's build and run");
+        string output = stdout + stderr;
         Assert.AreEqual(0, code, output);
         var lines = output.Split('\n', StringSplitOptions.TrimEntries);
         CollectionAssert.Contains(lines, $"type={typeof(SsnOnnxTransformer).FullName}", output);
@@ -52,25 +54,5 @@ public sealed class OnnxOnlyConsumerTests
         CollectionAssert.AreEqual(Array.Empty<string>(), torchFiles, "libtorch or TorchSharp files in the ONNX-only app's output");
         long bytes = Directory.GetFiles(bin, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
         Console.WriteLine($"ONNX-only consumer output: {bytes / 1e6:F0} MB in {bin}");
-    }
-
-    private static (int Code, string Output) Run(params string[] args)
-    {
-        var start = new ProcessStartInfo(Ssn.MLNet.Tests.MLNetInterop.ModelFiles.DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(8)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("the consumer app did not build and run within 8 minutes");
-        }
-        return (process.ExitCode, stdout.Result + stderr.Result);
     }
 }
