@@ -44,10 +44,9 @@ public static class NetworkWeights
     /// <summary>The header's <c>__metadata__</c> key that holds the network's options as JSON (when saved from a <see cref="SpatialSamplingNetwork"/>).</summary>
     public const string NetworkOptionsKey = "ssn.network_options";
 
-    private static readonly Dictionary<ScalarType, (string Name, int Size)> Types = new()
-    {
-        [ScalarType.Float32] = ("F32", 4), [ScalarType.Float64] = ("F64", 8), [ScalarType.Int64] = ("I64", 8), [ScalarType.Int32] = ("I32", 4),
-    };
+    /// <summary>The safetensors dtypes read and written: name, libtorch type, bytes per value.</summary>
+    private static readonly (string Name, ScalarType Type, int Size)[] DTypes =
+        [("F32", ScalarType.Float32, 4), ("F64", ScalarType.Float64, 8), ("I64", ScalarType.Int64, 8), ("I32", ScalarType.Int32, 4)];
 
     /// <summary>Writes <paramref name="module"/>'s <c>state_dict</c> (parameters and buffers) to <paramref name="path"/> atomically.</summary>
     public static void SaveSafetensors(nn.Module module, string path)
@@ -62,12 +61,13 @@ public static class NetworkWeights
         long offset = 0;
         foreach (var (name, tensor) in module.state_dict())
         {
-            if (!Types.TryGetValue(tensor.dtype, out var type))
+            var dtype = DTypes.FirstOrDefault(d => d.Type == tensor.dtype);
+            if (dtype.Name is null)
                 throw new NotSupportedException($"Tensor '{name}' has type {tensor.dtype}; safetensors export covers float32, float64, int64 and int32.");
             byte[] data = Bytes(tensor);
             header[name] = new JsonObject
             {
-                ["dtype"] = type.Name,
+                ["dtype"] = dtype.Name,
                 ["shape"] = new JsonArray(tensor.shape.Select(d => (JsonNode)d).ToArray()),
                 ["data_offsets"] = new JsonArray(offset, offset + data.Length),
             };
@@ -178,7 +178,7 @@ public static class NetworkWeights
     private static Tensor ToTensor(Entry entry, ReadOnlySpan<byte> bytes, string path, string name)
     {
         long count = entry.Shape.Aggregate(1L, (a, b) => a * b);
-        int size = entry.DType switch { "F32" or "I32" => 4, "F64" or "I64" => 8, _ => 0 };
+        int size = DTypes.FirstOrDefault(d => d.Name == entry.DType).Size;
         if (size == 0)
             throw new InvalidDataException($"Weights file '{path}': tensor '{name}' has type {entry.DType}; this loader reads F32, F64, I64 and I32 " +
                                            "(in PyTorch: {k: v.float() for k, v in state_dict.items()} before saving).");
