@@ -58,14 +58,15 @@ internal static class Endpoints
     private static SegmentResponse Describe(SegmentationService service, RgbImage image, SegmentationPrediction prediction, Timings timings)
     {
         var names = service.ClassNames;
+        string Name(int c) => c < names.Count ? names[c] : $"class {c}";
         var counts = new int[Math.Max(names.Count, 256)];
         foreach (byte label in prediction.PredictedLabel) counts[label]++;
         double all = prediction.PredictedLabel.Length;
         var classes = Enumerable.Range(0, counts.Length).Where(c => counts[c] > 0)
-            .Select(c => new ClassPresence(c, c < names.Count ? names[c] : $"class {c}", counts[c], counts[c] / all))
+            .Select(c => new ClassPresence(c, Name(c), counts[c], counts[c] / all))
             .OrderByDescending(c => c.Pixels).ThenBy(c => c.Id).ToList();
         var instances = prediction.GetInstances()
-            .Select(i => new InstanceResult(i.Id, i.ClassId, i.ClassId < names.Count ? names[i.ClassId] : $"class {i.ClassId}",
+            .Select(i => new InstanceResult(i.Id, i.ClassId, Name(i.ClassId),
                 i.Score, i.Area, new Box(i.X, i.Y, i.Width, i.Height)))
             .ToList();
         return new SegmentResponse(image.Width, image.Height, service.Backend, classes, instances, timings);

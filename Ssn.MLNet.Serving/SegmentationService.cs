@@ -5,7 +5,6 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.MLNetInterop;
-using Ssn.MLNet.Onnx;
 using Ssn.MLNet.Transforms;
 
 namespace Ssn.MLNet.Serving;
@@ -27,8 +26,7 @@ public sealed class SegmentationService : IDisposable
     {
         this.options = options.Value;
         this.options.Validate();
-        loaded = SegmentationModelForPrediction.Load(ml, this.options.ModelPath, this.options.Backend,
-            this.options.OnnxExecutionProvider == OnnxExecutionProvider.Cpu ? null : new SsnOnnxSessionOptions { ExecutionProvider = this.options.OnnxExecutionProvider });
+        loaded = SegmentationModelForPrediction.Load(ml, this.options.ModelPath, this.options.Backend, this.options.OnnxExecutionProvider);
         slots = new SemaphoreSlim(this.options.MaxConcurrentPredictions);
         // For IDisposable objects the provider's pool disposes what it retains when it is disposed itself.
         engines = new DefaultObjectPoolProvider { MaximumRetained = this.options.MaxConcurrentPredictions }.Create(new EnginePolicy(ml, loaded.Transformer));

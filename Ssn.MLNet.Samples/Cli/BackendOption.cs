@@ -21,18 +21,8 @@ internal sealed class BackendOption
     }
 
     /// <summary>Loads the model file for prediction on the chosen engine.</summary>
-    public SegmentationModelForPrediction Load(Microsoft.ML.MLContext ml, string path, ParseResult p)
-    {
-        var chosen = p.GetValue(provider);
-        var model = SegmentationModelForPrediction.Load(ml, path, p.GetValue(backend),
-            chosen == OnnxExecutionProvider.Cpu ? null : new SsnOnnxSessionOptions { ExecutionProvider = chosen });
-        if (chosen != OnnxExecutionProvider.Cpu && model.Backend != InferenceBackend.Onnx)
-        {
-            model.Dispose();
-            throw new CliException($"--execution-provider {chosen} applies to ONNX Runtime; '{path}' runs on TorchSharp: add --backend onnx.");
-        }
-        return model;
-    }
+    public SegmentationModelForPrediction Load(Microsoft.ML.MLContext ml, string path, ParseResult p) =>
+        SegmentationModelForPrediction.Load(ml, path, p.GetValue(backend), p.GetValue(provider));
 
     private static Option<InferenceBackend> Create() => new("--backend")
     {

@@ -213,6 +213,8 @@ public sealed class ServingTests
         StringAssert.Contains(missing.ToString(), "nope.zip");
         var torchOnOnnx = Assert.Throws<Exception>(() => ServingServer.Start(("Segmentation:ModelPath", onnxModelPath), ("Segmentation:Backend", "Torch")).Dispose());
         StringAssert.Contains(torchOnOnnx.ToString(), "Torch backend cannot run");
+        var cudaOnTorch = Assert.Throws<Exception>(() => ServingServer.Start(("Segmentation:ModelPath", modelPath), ("Segmentation:OnnxExecutionProvider", "Cuda")).Dispose());
+        StringAssert.Contains(cudaOnTorch.ToString(), "Segmentation:Backend = Onnx");
         var slots = Assert.Throws<Exception>(() => ServingServer.Start(("Segmentation:ModelPath", modelPath), ("Segmentation:MaxConcurrentPredictions", "0")).Dispose());
         StringAssert.Contains(slots.ToString(), "Segmentation:MaxConcurrentPredictions");
     }

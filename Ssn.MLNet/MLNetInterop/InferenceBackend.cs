@@ -27,11 +27,12 @@ public sealed record SegmentationModelForPrediction(ITransformer Transformer, IR
     /// <summary>Loads the segmentation transformer of model file <paramref name="path"/> to run on <paramref name="backend"/>.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a loadable model, holds no (or several) segmentation
-    /// transformers, or holds an ONNX model and <paramref name="backend"/> is <see cref="InferenceBackend.Torch"/>.</exception>
+    /// transformers, holds an ONNX model and <paramref name="backend"/> is <see cref="InferenceBackend.Torch"/>, or
+    /// <paramref name="onnxSession"/> is given for a model that runs on TorchSharp.</exception>
     /// <param name="mlContext">The ML.NET context.</param>
     /// <param name="path">The model file.</param>
     /// <param name="backend">The engine (default: the file's).</param>
-    /// <param name="onnxSession">ONNX Runtime settings (execution provider, threads) when the engine is ONNX Runtime; default: the file's, or CPU.</param>
+    /// <param name="onnxSession">ONNX Runtime settings (execution provider, threads) for a model that runs on ONNX Runtime; default: the file's, or CPU.</param>
     public static SegmentationModelForPrediction Load(MLContext mlContext, string path, InferenceBackend backend = InferenceBackend.Auto,
         SsnOnnxSessionOptions? onnxSession = null)
     {
@@ -49,6 +50,11 @@ public sealed record SegmentationModelForPrediction(ITransformer Transformer, IR
             case (SpatialSamplingTransformer torch, InferenceBackend.Onnx):
                 try { return new(SsnOnnxExporter.ToOnnxTransformer(mlContext, torch, onnxSession), torch.ClassNames, InferenceBackend.Onnx); }
                 finally { torch.Dispose(); }
+            case (SpatialSamplingTransformer torch, _) when onnxSession is not null:
+                torch.Dispose();
+                throw new InvalidDataException($"ONNX Runtime settings (execution provider {onnxSession.ExecutionProvider}) were given, but model file '{path}' " +
+                                               "runs on TorchSharp with this backend: choose the Onnx backend (--backend onnx on the command line, " +
+                                               "Segmentation:Backend = Onnx when serving).");
             case (SpatialSamplingTransformer torch, _):
                 return new(torch, torch.ClassNames, InferenceBackend.Torch);
             case (SsnOnnxTransformer onnx, not InferenceBackend.Torch) when onnxSession is null:
@@ -62,6 +68,11 @@ public sealed record SegmentationModelForPrediction(ITransformer Transformer, IR
                                                "use the Auto or Onnx backend, or train's TorchSharp model.zip.");
         }
     }
+
+    /// <summary>As the other <c>Load</c>, with ONNX Runtime on <paramref name="executionProvider"/>: <see cref="OnnxExecutionProvider.Cpu"/>
+    /// keeps the model file's own settings; another provider needs a model that runs on ONNX Runtime.</summary>
+    public static SegmentationModelForPrediction Load(MLContext mlContext, string path, InferenceBackend backend, OnnxExecutionProvider executionProvider) =>
+        Load(mlContext, path, backend, executionProvider == OnnxExecutionProvider.Cpu ? null : new SsnOnnxSessionOptions { ExecutionProvider = executionProvider });
 
     /// <summary>"TorchSharp" or "ONNX Runtime".</summary>
     public string EngineName => Backend == InferenceBackend.Onnx ? "ONNX Runtime" : "TorchSharp";
