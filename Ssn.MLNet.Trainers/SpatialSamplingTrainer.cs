@@ -22,7 +22,7 @@ namespace Ssn.MLNet.Trainers;
 /// <summary>
 /// Trains the Spatial Sampling Network (paper §5–6) on an <see cref="IDataView"/> of images, train-id maps and,
 /// when present, Cityscapes-encoded instance maps, and returns a <see cref="SpatialSamplingTransformer"/>. With
-/// <see cref="SpatialSamplingTrainerOptions.Architecture"/> and <see cref="SpatialSamplingTrainerOptions.Decoder"/> it
+/// <see cref="SsnNetworkOptions.Architecture"/> and <see cref="SsnNetworkOptions.Decoder"/> of <see cref="SpatialSamplingTrainerOptions.Network"/> it
 /// trains the paper's Table 1 networks instead (ERFNet, ENet, ESPNet, or SSN with another decoder), semantic only.
 /// Create it through <c>mlContext.Segmentation().Trainers.SpatialSampling(...)</c>.
 /// </summary>
@@ -67,7 +67,7 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
         var o = Options;
         // Instance maps are read only for a network with an instance module.
         var train = new TrainingData(input, o.ImageColumnName, o.LabelColumnName,
-            TrainableNetwork.IsSpatialSamplingNetwork(o) ? o.InstanceColumnName : null, "training");
+            o.Network.IsSpatialSamplingNetwork ? o.InstanceColumnName : null, "training");
         var validation = o.ValidationSet is null ? null
             : new TrainingData(o.ValidationSet, o.ImageColumnName, o.LabelColumnName, null, "validation");
         var classNames = o.ClassNames ?? (input as SegmentationDataSource)?.ClassNames ?? CityscapesLabels.TrainClassNames;
@@ -86,14 +86,14 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
         var network = TrainableNetwork.Create(o, classNames.Count);
         if (o.InitialWeights is not null)
         {
-            var report = NetworkWeights.LoadSafetensors(network.Module, o.InitialWeights);
+            var report = NetworkWeights.LoadSafetensors(network.Model, o.InitialWeights);
             if (report.Loaded.Count == 0)
                 throw new InvalidDataException($"InitialWeights '{o.InitialWeights}': no tensor name matches the {network.Description} ({report}).");
             ch.Info(MessageSensitivity.None, $"Initial weights from '{o.InitialWeights}': {report}.");
         }
-        network.Module.to(device);
+        network.Model.to(device);
         bool instances = train.HasInstances;
-        using var optimizer = new AdamOptimizer(network.Module.parameters(), o.LearningRate, o.WeightDecay);
+        using var optimizer = new AdamOptimizer(network.Model.parameters(), o.LearningRate, o.WeightDecay);
         var loss = new SsnLoss(o.IgnoreLabel, classWeights is null ? null : tensor(classWeights, device: device),
             o.InstanceLoss, o.SemanticLossWeight, o.InstanceLossWeight);
         var augmenter = new SegmentationAugmenter(o.Augmentation);
@@ -104,14 +104,14 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
         if (o.ResumeFrom is not null)
         {
             (checkpoint, best) = TrainingCheckpoint.Load(o.ResumeFrom, network, optimizer, o.Seed);
-            best?.Module.to(device);
+            best?.Model.to(device);
             ch.Info(MessageSensitivity.None, $"Resumed from '{o.ResumeFrom}' after epoch {checkpoint.CompletedEpochs}.");
         }
         using var step = new TrainingStep(network, optimizer, loss, precision);
         var history = checkpoint.History.ToList();
         double bestIoU = checkpoint.BestMeanIoU;
         var clock = Stopwatch.StartNew();
-        ch.Info(MessageSensitivity.None, $"Training the {network.Description}: {network.Module.parameters().Sum(p => p.numel()):N0} parameters, {classNames.Count} classes, " +
+        ch.Info(MessageSensitivity.None, $"Training the {network.Description}: {network.Model.parameters().Sum(p => p.numel()):N0} parameters, {classNames.Count} classes, " +
                 $"{(instances ? "semantic + instance" : "semantic only")}, {o.Epochs} epochs, batch {o.BatchSize}, device {device}, precision {precision}" +
                 (o.Precision == TrainingPrecision.Auto ? $" (Auto: native bfloat16 {(TrainingPrecisions.CpuHasNativeBFloat16 ? "available" : "not available")})." : "."));
 
@@ -123,7 +123,7 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
             manual_seed(EpochSeed(o.Seed, epoch, 1));
             var random = new Random(EpochSeed(o.Seed, epoch, 2));
 
-            network.Module.train();
+            network.Model.train();
             var epochClock = Stopwatch.StartNew();
             double sumLoss = 0, sumSemantic = 0, sumInstance = 0;
             int batches = 0, images = 0;
@@ -173,7 +173,7 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
             network = best;
         }
         else best?.Dispose();
-        network.Module.eval();
+        network.Model.eval();
         return network.ToTransformer(Environment, classNames, o.Normalization, new SpatialSamplingTransformerOptions
         {
             ImageColumnName = o.ImageColumnName,
@@ -188,7 +188,7 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
     /// <summary>Mean IoU of <paramref name="network"/> (eval mode) on the validation data.</summary>
     private static double Validate(TrainableNetwork network, TrainingData validation, IReadOnlyList<string> classNames, ImageNormalization normalization)
     {
-        network.Module.eval();
+        network.Model.eval();
         var accumulator = new SegmentationMetricsAccumulator(classNames.Count, classNames);
         using var predictor = network.CreateValidationPredictor();
         foreach (var sample in validation.Read(null))

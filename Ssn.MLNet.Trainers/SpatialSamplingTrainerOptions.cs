@@ -1,6 +1,5 @@
 using Ssn.MLNet.Instances;
 using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Modeling.Baselines;
 using Ssn.MLNet.Data.Augmentation;
 using Ssn.MLNet.Transforms;
 using Microsoft.ML;
@@ -42,25 +41,13 @@ public sealed class SpatialSamplingTrainerOptions
     /// <summary>Exponent of the poly schedule lr·(1 − epoch/Epochs)^power (default 0.9).</summary>
     public double PolyPower { get; set; } = 0.9;
 
-    /// <summary>Architecture: widths, blocks, dropouts (0.03 / 0.3) and sampling steps t (30). NumClasses is set from the classes.</summary>
+    /// <summary>
+    /// The network (default: the paper's Spatial Sampling Network — widths, blocks, dropouts 0.03 / 0.3, sampling steps
+    /// t = 30). <see cref="SsnNetworkOptions.Architecture"/> and <see cref="SsnNetworkOptions.Decoder"/> choose one of the
+    /// paper's Table 1 networks instead, trained for semantic segmentation only (the trained transformer's instance
+    /// columns are then empty). NumClasses is set from the classes.
+    /// </summary>
     public SsnNetworkOptions Network { get; set; } = new();
-
-    /// <summary>
-    /// Encoder family (default <see cref="Architecture.Ssn"/>). With <see cref="Architecture.Ssn"/> and the
-    /// <see cref="DecoderKind.ImprovedGuidedUpsampling"/> decoder the trainer trains the Spatial Sampling Network with its
-    /// instance module; any other pair is one of the paper's Table 1 networks, trained for semantic segmentation only
-    /// (the trained transformer's instance columns are then empty).
-    /// </summary>
-    public Architecture Architecture { get; set; } = Architecture.Ssn;
-
-    /// <summary>Decoder (default <see cref="DecoderKind.ImprovedGuidedUpsampling"/>, the paper's iGUM, §3.1); see <see cref="Architecture"/>.</summary>
-    public DecoderKind Decoder { get; set; } = DecoderKind.ImprovedGuidedUpsampling;
-
-    /// <summary>
-    /// Details of the Table 1 networks (ESPNet's α₂/α₃, the GUM guidance width). For <see cref="Architecture.Ssn"/> the
-    /// encoder is always <see cref="Network"/>'s, and iGUM/GUM offsets use <see cref="SsnNetworkOptions.GuidanceOffsetScale"/>.
-    /// </summary>
-    public SegmentationModelOptions Baseline { get; set; } = new();
 
     /// <summary>Instance regression loss (default L2, Eq. 2).</summary>
     public InstanceLossKind InstanceLoss { get; set; } = InstanceLossKind.L2;
@@ -166,13 +153,10 @@ public sealed class SpatialSamplingTrainerOptions
         Check(PredictionBatchSize > 0, nameof(PredictionBatchSize), PredictionBatchSize, "must be positive");
         Check(ResumeFrom is null || File.Exists(ResumeFrom), nameof(ResumeFrom), ResumeFrom ?? "", "must name an existing checkpoint file");
         Check(InitialWeights is null || File.Exists(InitialWeights), nameof(InitialWeights), InitialWeights ?? "", "must name an existing .safetensors file");
-        Check(Enum.IsDefined(Architecture), nameof(Architecture), Architecture, $"must be one of {string.Join(", ", Enum.GetNames<Architecture>())}");
-        Check(Enum.IsDefined(Decoder), nameof(Decoder), Decoder, $"must be one of {string.Join(", ", Enum.GetNames<DecoderKind>())}");
         Check(Enum.IsDefined(Precision), nameof(Precision), Precision, $"must be one of {string.Join(", ", Enum.GetNames<TrainingPrecision>())}");
         Check(Enum.IsDefined(ClassWeighting), nameof(ClassWeighting), ClassWeighting, $"must be one of {string.Join(", ", Enum.GetNames<ClassWeighting>())}");
         Check(ClassWeights is null || ClassWeights.All(w => w >= 0 && float.IsFinite(w)), nameof(ClassWeights), ClassWeights is null ? "" : string.Join(",", ClassWeights), "must be finite and non-negative");
         Network.Validate();
-        Baseline.Validate();
         Augmentation.Validate();
         InstanceExtraction.Validate();
     }

@@ -81,14 +81,14 @@ internal sealed class TrainingCheckpoint
                 BestMeanIoU = r.ReadDouble(),
                 History = JsonSerializer.Deserialize<List<TrainingProgress>>(r.ReadString(), Json) ?? new(),
             };
-            using (var saved = network.Load(fs, path))
+            using (var saved = TrainableNetwork.Load(fs, path))
             {
                 if (saved.Configuration != network.Configuration)
-                    throw new ArgumentException($"'{path}' holds a {saved.Description} with other options than the trainer's; resume with the same Architecture, Decoder and Network options.");
-                network.Module.load_state_dict(saved.Module.state_dict());
+                    throw new ArgumentException($"'{path}' holds a {saved.Description} with other options than the trainer's; resume with the same Network options (Architecture, Decoder, widths, blocks, dropouts, sampling steps).");
+                network.Model.load_state_dict(saved.Model.state_dict());
             }
             optimizer.Load(r);
-            var best = r.ReadBoolean() ? network.Load(fs, path) : null;
+            var best = r.ReadBoolean() ? TrainableNetwork.Load(fs, path) : null;
             return (checkpoint, best);
         }
         catch (EndOfStreamException e)

@@ -39,14 +39,14 @@ internal sealed class TrainingStep : IDisposable
         if (precision == TrainingPrecision.BFloat16)
         {
             compute = network.Copy();
-            compute.Module.to(ScalarType.BFloat16);
-            foreach (var (_, module) in compute.Module.named_modules())
+            compute.Model.to(ScalarType.BFloat16);
+            foreach (var (_, module) in compute.Model.named_modules())
                 if (module is BatchNorm2d bn) bn.to(ScalarType.Float32);
-            compute.Module.train();
-            masterParameters = network.Module.parameters().ToArray();
-            computeParameters = compute.Module.parameters().ToArray();
-            masterBuffers = network.Module.buffers().ToArray();
-            computeBuffers = compute.Module.buffers().ToArray();
+            compute.Model.train();
+            masterParameters = network.Model.parameters().ToArray();
+            computeParameters = compute.Model.parameters().ToArray();
+            masterBuffers = network.Model.buffers().ToArray();
+            computeBuffers = compute.Model.buffers().ToArray();
             if (masterParameters.Length != computeParameters.Length || masterBuffers.Length != computeBuffers.Length)
                 throw new InvalidOperationException("The bfloat16 copy of the network has other parameters than the network.");
         }

@@ -16,7 +16,7 @@ namespace Ssn.MLNet.Trainers;
 public static class TrainingThroughput
 {
     /// <summary>Step times in milliseconds, after <paramref name="warmup"/> untimed steps.</summary>
-    /// <param name="options">Network, loss and optimiser settings (Architecture, Decoder, Network, LearningRate …); Precision is resolved as in training.</param>
+    /// <param name="options">Network, loss and optimiser settings (Network, LearningRate …); Precision is resolved as in training.</param>
     /// <param name="numClasses">Classes of the network.</param>
     /// <param name="batch">Images per step.</param>
     /// <param name="height">Image height.</param>
@@ -33,10 +33,10 @@ public static class TrainingThroughput
         var device = new Device(options.Device);
         manual_seed(options.Seed);
         using var network = TrainableNetwork.Create(options, numClasses);
-        network.Module.to(device);
-        network.Module.train();
-        instances &= TrainableNetwork.IsSpatialSamplingNetwork(options);
-        using var optimizer = new AdamOptimizer(network.Module.parameters(), options.LearningRate, options.WeightDecay);
+        network.Model.to(device);
+        network.Model.train();
+        instances &= options.Network.IsSpatialSamplingNetwork;
+        using var optimizer = new AdamOptimizer(network.Model.parameters(), options.LearningRate, options.WeightDecay);
         using var weights = rand(numClasses, device: device).add_(0.5);
         var loss = new SsnLoss(options.IgnoreLabel, weights, options.InstanceLoss, options.SemanticLossWeight, options.InstanceLossWeight);
         using var step = new TrainingStep(network, optimizer, loss, TrainingPrecisions.Resolve(options.Precision, options.Device));

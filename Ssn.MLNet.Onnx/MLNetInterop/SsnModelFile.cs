@@ -101,9 +101,10 @@ public static class SsnModelFile
     {
         var model = Load(mlContext, path, out inputSchema);
         var found = (model is TransformerChain<ITransformer> chain ? chain.AsEnumerable() : [model]).OfType<T>().ToArray();
-        return found.Length == 1 ? found[0] : throw new InvalidDataException(
-            $"Model file '{path}' holds {found.Length} {typeof(T).Name} transformers, expected exactly one " +
-            $"(the model is a {model.GetType().Name}).");
+        if (found.Length == 1) return found[0];
+        (model as IDisposable)?.Dispose();
+        throw new InvalidDataException($"Model file '{path}' holds {found.Length} {typeof(T).Name} transformers, expected exactly one " +
+                                       $"(train's model.zip or export's model-onnx.zip; the model is a {model.GetType().Name}).");
     }
 
     /// <summary>

@@ -1,12 +1,31 @@
+using System.Text.Json.Serialization;
+
 namespace Ssn.MLNet.Modeling;
 
 /// <summary>
-/// Architecture of the Spatial Sampling Network (paper §5, Fig. 2). The defaults are the paper's network:
+/// Architecture of a segmentation network: the one options record from which <c>SegmentationModels.Create</c> builds
+/// every network and which saved models carry. The defaults are the Spatial Sampling Network (paper §5, Fig. 2):
 /// Downsampler(3,16) → Downsampler(16,64) → 5 × LNB(64, p = 0.03) → Downsampler(64,128) →
 /// 2 × [LNB(128, p = 0.3, d) for d in 2, 4, 8, 16], output stride 8, with class, iGUM and instance heads.
+/// <see cref="Architecture"/> and <see cref="Decoder"/> choose one of the paper's Table 1 networks instead.
 /// </summary>
 public sealed record SsnNetworkOptions
 {
+    /// <summary>
+    /// Encoder family (default <see cref="Modeling.Architecture.Ssn"/>). With <see cref="Modeling.Architecture.Ssn"/> and
+    /// iGUM as <see cref="Decoder"/> the network is the Spatial Sampling Network, with its instance module; any other pair
+    /// is one of the paper's Table 1 networks, semantic only (<see cref="IsSpatialSamplingNetwork"/>). The widths, blocks
+    /// and dropouts below describe the SSN encoder; the other encoders are built as their papers describe them.
+    /// </summary>
+    public Architecture Architecture { get; init; } = Architecture.Ssn;
+
+    /// <summary>Decoder (default <see cref="DecoderKind.ImprovedGuidedUpsampling"/>, the paper's iGUM, §3.1); see <see cref="Architecture"/>.</summary>
+    public DecoderKind Decoder { get; init; } = DecoderKind.ImprovedGuidedUpsampling;
+
+    /// <summary>Whether these options describe the Spatial Sampling Network itself (SSN encoder, iGUM decoder): the network with an instance module.</summary>
+    [JsonIgnore]
+    public bool IsSpatialSamplingNetwork => Architecture == Architecture.Ssn && Decoder is DecoderKind.ImprovedGuidedUpsampling or DecoderKind.Original;
+
     /// <summary>Number of semantic classes C (default 19, the Cityscapes train ids).</summary>
     public int NumClasses { get; init; } = 19;
 
@@ -37,7 +56,7 @@ public sealed record SsnNetworkOptions
     /// <summary>
     /// The residual blocks' design (paper Table 3): default <see cref="LnbDesign.Lightweight"/>, the paper's
     /// Lightweight Non-bottleneck-1D; other rows build <c>NonBottleneck1DDesignStep</c> blocks for the ablation.
-    /// Networks saved before this option existed load as Lightweight.
+    /// An options JSON without it (e.g. written by another tool) loads as Lightweight.
     /// </summary>
     public LnbDesign LnbDesign { get; init; } = LnbDesign.Lightweight;
 
@@ -50,6 +69,15 @@ public sealed record SsnNetworkOptions
 
     /// <summary>Sampling iterations t of the instance module (paper §4 and Table 6; default 30).</summary>
     public int SamplingSteps { get; init; } = 30;
+
+    /// <summary>Width of the GUM guidance module of <see cref="DecoderKind.GuidedUpsampling"/> (default 32).</summary>
+    public int GuidanceChannels { get; init; } = 32;
+
+    /// <summary>ESP modules at ESPNet's level 2, α₂ (default 2, as ESPNet).</summary>
+    public int EspnetAlpha2 { get; init; } = 2;
+
+    /// <summary>ESP modules at ESPNet's level 3, α₃ (default 8, as the final ESPNet; its Table 1 also uses 3).</summary>
+    public int EspnetAlpha3 { get; init; } = 8;
 
     /// <summary>The encoder's output stride (8, fixed by the three downsamplers).</summary>
     public const int OutputStride = 8;
@@ -74,6 +102,13 @@ public sealed record SsnNetworkOptions
         Positive(NumClasses, nameof(NumClasses));
         Positive(InputChannels, nameof(InputChannels));
         Positive(SamplingSteps, nameof(SamplingSteps));
+        if (!Enum.IsDefined(Architecture)) throw new ArgumentOutOfRangeException(nameof(Architecture), Architecture, $"Unknown architecture; expected one of {string.Join(", ", Enum.GetNames<Architecture>())}.");
+        if (!Enum.IsDefined(Decoder)) throw new ArgumentOutOfRangeException(nameof(Decoder), Decoder, $"Unknown decoder; expected one of {string.Join(", ", Enum.GetNames<DecoderKind>())}.");
+        if (Architecture != Architecture.Ssn && InputChannels >= 16)
+            throw new ArgumentOutOfRangeException(nameof(InputChannels), InputChannels, $"{nameof(InputChannels)} must be in 1–15 for the {Architecture} encoder (its first layer concatenates a pooled copy of the input with 16 − {nameof(InputChannels)} filters).");
+        if (GuidanceChannels < 4) throw new ArgumentOutOfRangeException(nameof(GuidanceChannels), GuidanceChannels, $"{nameof(GuidanceChannels)} must be at least 4.");
+        if (EspnetAlpha2 < 1) throw new ArgumentOutOfRangeException(nameof(EspnetAlpha2), EspnetAlpha2, $"{nameof(EspnetAlpha2)} must be at least 1.");
+        if (EspnetAlpha3 < 1) throw new ArgumentOutOfRangeException(nameof(EspnetAlpha3), EspnetAlpha3, $"{nameof(EspnetAlpha3)} must be at least 1.");
         if (StemChannels <= InputChannels) throw new ArgumentOutOfRangeException(nameof(StemChannels), StemChannels, $"{nameof(StemChannels)} must exceed {nameof(InputChannels)} (the downsampler concatenates a max-pool of the input).");
         if (MiddleChannels <= StemChannels) throw new ArgumentOutOfRangeException(nameof(MiddleChannels), MiddleChannels, $"{nameof(MiddleChannels)} must exceed {nameof(StemChannels)}.");
         if (DeepChannels <= MiddleChannels) throw new ArgumentOutOfRangeException(nameof(DeepChannels), DeepChannels, $"{nameof(DeepChannels)} must exceed {nameof(MiddleChannels)}.");

@@ -100,7 +100,7 @@ public sealed class SsnOnnxPredictor : IDisposable
         if (ph == height && pw == width) input = images.ToArray();
         else
         {
-            // Zero padding at the bottom and right, as SpatialSamplingNetwork.forward does.
+            // Zero padding at the bottom and right, as SegmentationModel.forward does.
             input = new float[batch * 3 * ph * pw];
             for (int p = 0; p < batch * 3; p++)
                 for (int y = 0; y < height; y++)

@@ -11,83 +11,60 @@ using Ssn.MLNet.Transforms;
 namespace Ssn.MLNet.Onnx;
 
 /// <summary>
-/// A trained Spatial Sampling Network as an ML.NET transformer backed by ONNX Runtime instead of TorchSharp: it adds
-/// exactly the columns of <c>SpatialSamplingTransformer</c> (<see cref="SegmentationOutputColumns"/>), lazily,
-/// batching rows of equal size; the class map and instance extraction (paper §3.1, §4) run in C#. Nothing on this
-/// path calls libtorch. Saved and loaded with <c>mlContext.Model.Save</c>/<c>Load</c>, the ONNX bytes inside the zip.
+/// A trained Spatial Sampling Network as a <see cref="SegmentationTransformer"/> backed by ONNX Runtime instead of
+/// TorchSharp: the same columns, lazily, batching rows of equal size; the class map and instance extraction (paper
+/// §3.1, §4) run in C#. Nothing on this path calls libtorch. Saved and loaded with <c>mlContext.Model.Save</c>/<c>Load</c>,
+/// the ONNX bytes inside the zip.
 /// </summary>
-public sealed class SsnOnnxTransformer : ITransformer, ISsnModelLoadable, IDisposable, ISegmentationPredictionSource
+public sealed class SsnOnnxTransformer : SegmentationTransformer, ISsnModelLoadable
 {
     private const string ModelStream = "Network.onnx";
 
     /// <summary>Wraps an exported model (see <c>SsnOnnxExporter</c>).</summary>
     /// <param name="env">The ML.NET environment (an <see cref="MLContext"/>).</param>
-    /// <param name="onnxModel">ONNX bytes from <c>SsnOnnxExporter.Export(Modeling.SpatialSamplingNetwork, SsnOnnxExportOptions?)</c>.</param>
+    /// <param name="onnxModel">ONNX bytes from <c>SsnOnnxExporter.Export(Modeling.SegmentationModel, SsnOnnxExportOptions?)</c>.</param>
     /// <param name="classNames">Names of the classes, indexed by train id.</param>
     /// <param name="normalization">Input normalisation used in training (default ImageNet).</param>
     /// <param name="options">Columns and output options (the TorchSharp transformer's).</param>
     /// <param name="sessionOptions">ONNX Runtime settings.</param>
     public SsnOnnxTransformer(IHostEnvironment env, byte[] onnxModel, IReadOnlyList<string> classNames,
         ImageNormalization? normalization = null, SpatialSamplingTransformerOptions? options = null, SsnOnnxSessionOptions? sessionOptions = null)
+        : this(env ?? throw new ArgumentNullException(nameof(env)), CreatePredictor(onnxModel, options, sessionOptions), classNames, normalization, options)
     {
-        ArgumentNullException.ThrowIfNull(env);
-        ArgumentNullException.ThrowIfNull(classNames);
+    }
+
+    private static SsnOnnxPredictor CreatePredictor(byte[] onnxModel, SpatialSamplingTransformerOptions? options, SsnOnnxSessionOptions? sessionOptions)
+    {
+        options ??= new SpatialSamplingTransformerOptions();
+        options.Validate();
+        return new SsnOnnxPredictor(onnxModel, options.InstanceExtraction, sessionOptions);
+    }
+
+    private SsnOnnxTransformer(IHostEnvironment env, SsnOnnxPredictor predictor, IReadOnlyList<string> classNames,
+        ImageNormalization? normalization, SpatialSamplingTransformerOptions? options)
+        : base("ONNX Spatial Sampling transformer", classNames, Checked(predictor, classNames), normalization, options)
+    {
         env.Register(nameof(SsnOnnxTransformer));
-        Options = options ?? new SpatialSamplingTransformerOptions();
-        Options.Validate();
-        Predictor = new SsnOnnxPredictor(onnxModel, Options.InstanceExtraction, sessionOptions);
-        if (classNames.Count != Predictor.NumClasses)
-        {
-            Predictor.Dispose();
-            throw new ArgumentException($"{classNames.Count} class names were given for an ONNX model with {Predictor.NumClasses} classes.", nameof(classNames));
-        }
-        ClassNames = classNames.ToArray();
-        Normalization = normalization ?? ImageNormalization.ImageNet;
+        Predictor = predictor;
+    }
+
+    /// <summary>The predictor's class count; disposes it when the names do not match (the base constructor then throws).</summary>
+    private static long Checked(SsnOnnxPredictor predictor, IReadOnlyList<string> classNames)
+    {
+        if (classNames is null || classNames.Count != predictor.NumClasses) predictor.Dispose();
+        return predictor.NumClasses;
     }
 
     /// <summary>The same model on other ONNX Runtime settings (for example a GPU execution provider), as a new transformer.</summary>
     public SsnOnnxTransformer WithSessionOptions(IHostEnvironment env, SsnOnnxSessionOptions sessionOptions) =>
         new(env, Predictor.ModelBytes, ClassNames, Normalization, Options, sessionOptions);
 
-    /// <summary>Class names by train id.</summary>
-    public IReadOnlyList<string> ClassNames { get; }
-
-    /// <summary>Input normalisation.</summary>
-    public ImageNormalization Normalization { get; }
-
-    /// <summary>Columns and output options.</summary>
-    public SpatialSamplingTransformerOptions Options { get; }
-
     /// <summary>The ONNX Runtime predictor.</summary>
     public SsnOnnxPredictor Predictor { get; }
 
     /// <inheritdoc />
-    public bool IsRowToRowMapper => true;
-
-    /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) =>
-        SegmentationOutputSchema.Build(inputSchema, ImageColumn(inputSchema), ClassNames, Options.OutputScores);
-
-    /// <summary>The image column, validated.</summary>
-    public DataViewSchema.Column ImageColumn(DataViewSchema schema) =>
-        SegmentationOutputSchema.ImageColumn(schema, Options.ImageColumnName, "ONNX Spatial Sampling transformer");
-
-    /// <inheritdoc />
-    public IDataView Transform(IDataView input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        return new SegmentationDataView(this, input, GetOutputSchema(input.Schema));
-    }
-
-    /// <inheritdoc />
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
-        new SegmentationRowMapper(this, inputSchema, GetOutputSchema(inputSchema));
-
-    IReadOnlyList<SsnPrediction> ISegmentationPredictionSource.PredictImages(IReadOnlyList<MLImage> images)
-    {
-        var (data, h, w) = SegmentationOutputSchema.Batch(images, Normalization);
-        return Predictor.Predict(data, images.Count, h, w, Options.OutputScores);
-    }
+    protected override IReadOnlyList<SsnPrediction> Predict(float[] images, int count, int height, int width) =>
+        Predictor.Predict(images, count, height, width, Options.OutputScores);
 
     #region Persistence
     /// <inheritdoc />
@@ -98,7 +75,8 @@ public sealed class SsnOnnxTransformer : ITransformer, ISsnModelLoadable, IDispo
 
     private sealed record SavedState(string[] ClassNames, float[] Mean, float[] Std, SpatialSamplingTransformerOptions Options, SsnOnnxSessionOptions Session);
 
-    void ICanSaveModel.Save(ModelSaveContext ctx) => SsnModelFormat.Save<SsnOnnxTransformer>(ctx,
+    /// <inheritdoc />
+    protected override void Save(ModelSaveContext ctx) => SsnModelFormat.Save<SsnOnnxTransformer>(ctx,
         body => body.Write(JsonSerializer.Serialize(new SavedState(ClassNames.ToArray(), Normalization.Mean, Normalization.Std, Options, Predictor.SessionOptions))),
         new Dictionary<string, Action<Stream>> { [ModelStream] = s => s.Write(Predictor.ModelBytes) });
 
@@ -115,5 +93,5 @@ public sealed class SsnOnnxTransformer : ITransformer, ISsnModelLoadable, IDispo
     #endregion
 
     /// <inheritdoc />
-    public void Dispose() => Predictor.Dispose();
+    public override void Dispose() => Predictor.Dispose();
 }

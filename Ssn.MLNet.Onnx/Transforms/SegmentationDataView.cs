@@ -5,17 +5,17 @@ using Ssn.MLNet.Inference;
 namespace Ssn.MLNet.Transforms;
 
 /// <summary>
-/// The lazy output of <c>SpatialSamplingTransformer.Transform</c>. A cursor reads the input twice in step:
+/// The lazy output of <see cref="SegmentationTransformer.Transform"/>. A cursor reads the input twice in step:
 /// the main cursor serves the input columns, a look-ahead cursor over the image column collects up to
 /// <c>SpatialSamplingTransformerOptions.BatchSize</c> consecutive same-size images and predicts them in one
 /// batch the first time an added column of one of them is read. Nothing is predicted when no added column is active.
 /// </summary>
 internal sealed class SegmentationDataView : IDataView
 {
-    private readonly ISegmentationPredictionSource transformer;
+    private readonly SegmentationTransformer transformer;
     private readonly IDataView input;
 
-    public SegmentationDataView(ISegmentationPredictionSource transformer, IDataView input, DataViewSchema schema)
+    public SegmentationDataView(SegmentationTransformer transformer, IDataView input, DataViewSchema schema)
     {
         this.transformer = transformer;
         this.input = input;

@@ -7,9 +7,9 @@ namespace Ssn.MLNet.Transforms;
 /// <summary>Row-to-row mapping for <c>PredictionEngine</c>: predicts the current row's image on first access.</summary>
 internal sealed class SegmentationRowMapper : IRowToRowMapper
 {
-    private readonly ISegmentationPredictionSource transformer;
+    private readonly SegmentationTransformer transformer;
 
-    public SegmentationRowMapper(ISegmentationPredictionSource transformer, DataViewSchema inputSchema, DataViewSchema outputSchema)
+    public SegmentationRowMapper(SegmentationTransformer transformer, DataViewSchema inputSchema, DataViewSchema outputSchema)
     {
         this.transformer = transformer;
         InputSchema = inputSchema;

@@ -9,7 +9,6 @@ using Ssn.MLNet.Data;
 using Ssn.MLNet.Data.Augmentation;
 using Ssn.MLNet.Evaluation;
 using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Modeling.Baselines;
 using Ssn.MLNet.Samples.Bench;
 using Ssn.MLNet.Samples.Cli;
 using Ssn.MLNet.Samples.Jobs;
@@ -283,41 +282,26 @@ internal sealed class AblationRun : IDisposable
     }
 
     /// <summary>
-    /// Median forward time (image → full-resolution class logits, no argmax) of the network <paramref name="trained"/> holds —
-    /// the one that was trained and evaluated — and its parameter count; eval mode, no_grad, BatchNorm unfolded.
+    /// Median forward time (image → full-resolution class logits, no argmax, no instance module) of the network
+    /// <paramref name="trained"/> holds — the one that was trained and evaluated — and its parameter count; eval mode,
+    /// no_grad, BatchNorm unfolded.
     /// </summary>
-    public (double Ms, long Parameters) TimeForward(SpatialSamplingTransformer trained) =>
-        trained.Network is { } network ? TimeForward(network)
-        : TimeForward(trained.Model ?? throw new InvalidOperationException("The transformer holds no network."));
+    public (double Ms, long Parameters) TimeForward(SpatialSamplingTransformer trained) => TimeForward(trained.Model);
 
-    /// <summary>As <see cref="TimeForward(SpatialSamplingTransformer)"/> for a Spatial Sampling Network: encoder, heads and iGUM (no instance module).</summary>
-    public (double Ms, long Parameters) TimeForward(SpatialSamplingNetwork network)
-    {
-        network.eval();
-        long parameters = network.parameters().Sum(p => p.numel());
-        var x = TimingInput;
-        bool instances = network.ComputeInstances;
-        network.ComputeInstances = false;
-        try
-        {
-            using var _ = no_grad();
-            return (TimeMs(() =>
-            {
-                using var scope = NewDisposeScope();
-                using var output = network.forward(x);
-                SpatialSamplingNetwork.UpsampleLogits(output, network.UpsamplingGrid(output));
-            }), parameters);
-        }
-        finally { network.ComputeInstances = instances; }
-    }
-
-    private (double Ms, long Parameters) TimeForward(SegmentationModel model)
+    /// <summary>As <see cref="TimeForward(SpatialSamplingTransformer)"/> for <paramref name="model"/>: encoder and decoder (iGUM: heads and guided sampling).</summary>
+    public (double Ms, long Parameters) TimeForward(SegmentationModel model)
     {
         model.eval();
         long parameters = model.parameters().Sum(p => p.numel());
         var x = TimingInput;
-        using var _ = no_grad();
-        return (TimeMs(() => { using var logits = model.call(x); }), parameters);
+        bool instances = model.ComputeInstances;
+        model.ComputeInstances = false;
+        try
+        {
+            using var _ = no_grad();
+            return (TimeMs(() => { using var output = model.forward(x); }), parameters);
+        }
+        finally { model.ComputeInstances = instances; }
     }
 
     /// <summary>Frames per second from a median time; NaN when there is none.</summary>

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Spectre.Console;
 using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Modeling.Baselines;
 using Ssn.MLNet.Samples.Jobs;
 
 namespace Ssn.MLNet.Samples.Ablation;
@@ -94,8 +93,7 @@ internal sealed class Table1Decoders : AblationTable
         {
             string key = Key(architecture, decoder);
             var options = run.Recipe(ssn);
-            options.Architecture = architecture;
-            options.Decoder = decoder;
+            options.Network = options.Network with { Architecture = architecture, Decoder = decoder };
             using var model = await run.TrainAsync(key, options, semanticOnly);
             var m = run.Evaluate(model, instances: false);
             var (ms, parameters) = run.TimeForward(model);

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Spectre.Console;
 using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Modeling.Baselines;
 using Ssn.MLNet.Samples.Jobs;
 
 namespace Ssn.MLNet.Samples.Ablation;
@@ -60,7 +59,7 @@ internal sealed class Table3LnbDesign : AblationTable
             using var model = await run.TrainAsync(design.Name, options, semanticOnly);
             var m = run.Evaluate(model, instances: false);
             var (ms, parameters) = run.TimeForward(model);
-            using var paperSize = new SpatialSamplingNetwork(paper with { LnbDesign = design }); // not trained: timed for its size only
+            using var paperSize = SegmentationModels.Create(paper with { LnbDesign = design }); // not trained: timed for its size only
             var (paperMs, paperParameters) = run.TimeForward(paperSize);
             run.Console.MarkupLine(Markup.Escape($"[{design.Name}] mIoU {m.Semantic.MeanIoU:F4}, forward {ms:F1} ms (paper size {paperMs:F1} ms)"));
             report.Rows.Add(new Dictionary<string, object?>

@@ -60,13 +60,13 @@ internal sealed class Table6SamplingSteps : AblationTable
         {
             using var model = WithSteps(run, trained, t);
             var m = run.Evaluate(model, instances: true);
-            var predictor = (Ssn.MLNet.Inference.SsnPredictor)model.Predictor;
+            var predictor = model.Predictor;
             double moduleMs, inferenceMs;
             using (var scope = NewDisposeScope())
             using (inference_mode())
             {
-                var guidance = predictor.Network.forward(x).InstanceGuidance;
-                moduleMs = run.TimeMs(() => { using var _ = predictor.Network.InstanceModule.forward(guidance, t); });
+                var guidance = predictor.Model.ForwardHeads(x).InstanceGuidance!;
+                moduleMs = run.TimeMs(() => { using var _ = predictor.Model.InstanceModule!.forward(guidance, t); });
                 inferenceMs = run.TimeMs(() => predictor.Predict(x));
             }
             run.Console.WriteLine($"t = {t}: AP {m.Instances?.AP:F4}, AP50 {m.Instances?.AP50:F4}, module {moduleMs:F2} ms, inference {inferenceMs:F1} ms");
@@ -91,8 +91,8 @@ internal sealed class Table6SamplingSteps : AblationTable
     /// <summary>The trained weights in a network that runs <paramref name="steps"/> sampling iterations.</summary>
     private static SpatialSamplingTransformer WithSteps(AblationRun run, SpatialSamplingTransformer trained, int steps)
     {
-        var source = trained.Network ?? throw new InvalidOperationException("Table 6 needs a Spatial Sampling Network.");
-        var network = new SpatialSamplingNetwork(source.Options with { SamplingSteps = steps });
+        var source = trained.Model.HasInstanceHead ? trained.Model : throw new InvalidOperationException("Table 6 needs a Spatial Sampling Network.");
+        var network = SegmentationModels.Create(source.Options with { SamplingSteps = steps });
         using (no_grad()) network.load_state_dict(source.state_dict());
         network.eval();
         return new SpatialSamplingTransformer(run.Ml, network, trained.ClassNames, trained.Normalization, trained.Options);

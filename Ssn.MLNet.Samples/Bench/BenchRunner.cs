@@ -3,8 +3,6 @@ using Ssn.MLNet.Data.Synthetic;
 using Ssn.MLNet.Inference;
 using Ssn.MLNet.Instances;
 using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Modeling.Baselines;
-using Ssn.MLNet.Modeling.Decoders;
 using Ssn.MLNet.Onnx;
 using Ssn.MLNet.Runtime;
 using Ssn.MLNet.Trainers;
@@ -67,8 +65,8 @@ public sealed class BenchRunner
         // default network has random weights (the paper's architecture) and is timed on random images.
         using var model = settings.ModelPath is null ? null
             : MLNetInterop.SsnModelFile.LoadTransformer<Transforms.SpatialSamplingTransformer>(new Microsoft.ML.MLContext(1), settings.ModelPath, out _);
-        var trained = model is null ? BenchNetwork() : model.Network ?? throw new ArgumentException(
-            $"--model '{settings.ModelPath}' holds a {model.Model!.Architecture}/{model.Model.DecoderKind} baseline; bench times the Spatial Sampling Network.");
+        var trained = model is null ? BenchNetwork() : model.Model.HasInstanceHead ? model.Model : throw new ArgumentException(
+            $"--model '{settings.ModelPath}' holds a {model.Model.Options.Architecture}/{model.Model.Options.Decoder} baseline; bench times the Spatial Sampling Network.");
         using var randomNetwork = model is null ? trained : null;
         trained.eval();
         int classes = trained.Options.NumClasses;
@@ -76,7 +74,7 @@ public sealed class BenchRunner
         var complexity = ModelComplexity.Measure(trained, StageH, StageW);
         report.Params = complexity.Parameters;
         report.GFlops512x1024 = Math.Round(complexity.GFlops, 2);
-        using var folded = trained.ToInferenceNetwork();
+        using var folded = trained.ToInferenceModel();
         var session = new SsnOnnxSessionOptions { IntraOpThreads = settings.Threads };
         using var onnx = SsnOnnxExporter.ToOnnxPredictor(trained, extraction, session);
         log.WriteLine("calibrating the int8 model on 4 synthetic training images (512×1024)…");
@@ -94,8 +92,8 @@ public sealed class BenchRunner
             manual_seed(2);
             using var image = model is null ? randn(1, 3, h, w) : tensor(SyntheticImages("val", 1, h, w, seed: 5)[0], new long[] { 1, 3, h, w });
             var data = image.data<float>().ToArray();
-            using var predictor = new SsnPredictor(trained, extraction);
-            using var bf16 = new SsnPredictor(trained, extraction, InferencePrecision.BFloat16);
+            using var predictor = new SegmentationPredictor(trained, extraction);
+            using var bf16 = new SegmentationPredictor(trained, extraction, InferencePrecision.BFloat16);
             Record(report, "torchsharp-eager", size, () => Eager(trained, image), runs);
             Record(report, "torchsharp-folded-unfused", size, () => Eager(folded, image), runs);
             Record(report, "torchsharp-fp32", size, () => predictor.Predict(image), runs);
@@ -109,24 +107,24 @@ public sealed class BenchRunner
         manual_seed(2);
         using (var scope = NewDisposeScope())
         using (inference_mode())
-        using (var fp32Predictor = new SsnPredictor(trained, extraction))
-        using (var bf16Predictor = new SsnPredictor(trained, extraction, InferencePrecision.BFloat16))
+        using (var fp32Predictor = new SegmentationPredictor(trained, extraction))
+        using (var bf16Predictor = new SegmentationPredictor(trained, extraction, InferencePrecision.BFloat16))
         {
             var image = randn(1, 3, StageH, StageW);
             var features = folded.Encoder.call(image);
-            var output = folded.forward(image);
+            var output = folded.ForwardHeads(image);
             // The encoders as the predictors run them: channels-last, fp32 and bf16.
             var imageCl = image.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
             var imageBf16 = imageCl.to(ScalarType.BFloat16);
-            report.StageMs["encoder"] = Time("encoder (fp32, channels-last)", () => { using var _ = fp32Predictor.Network.Encoder.call(imageCl); }).MedianMs;
-            report.StageMs["encoder_bf16"] = Time("encoder (bf16, channels-last)", () => { using var _ = bf16Predictor.Network.Encoder.call(imageBf16); }).MedianMs;
+            report.StageMs["encoder"] = Time("encoder (fp32, channels-last)", () => { using var _ = fp32Predictor.Model.Encoder.call(imageCl); }).MedianMs;
+            report.StageMs["encoder_bf16"] = Time("encoder (bf16, channels-last)", () => { using var _ = bf16Predictor.Model.Encoder.call(imageBf16); }).MedianMs;
             report.StageMs["encoder_nchw"] = Time("encoder (fp32, NCHW)", () => { using var _ = folded.Encoder.call(image); }).MedianMs;
             report.StageMs["heads"] = Time("1×1 heads + tanh", () =>
             {
                 using var s = NewDisposeScope();
-                folded.ClassHead.call(features); tanh(folded.GuidanceHead.call(features)); tanh(folded.InstanceGuidanceHead.call(features));
+                folded.GuidedDecoder!.ClassHead.call(features); tanh(folded.GuidedDecoder.GuidanceHead.call(features)); tanh(folded.InstanceGuidanceHead!.call(features));
             }).MedianMs;
-            var sampling = Time("instance sampling t = 30", () => { using var _ = folded.InstanceModule.forward(output.InstanceGuidance, 30); });
+            var sampling = Time("instance sampling t = 30", () => { using var _ = folded.InstanceModule!.forward(output.InstanceGuidance!, 30); });
             report.StageMs["instance_sampling_t30"] = sampling.MedianMs;
             var logits = output.Logits.contiguous().data<float>().ToArray();
             var guidance = output.Guidance.contiguous().data<float>().ToArray();
@@ -143,8 +141,7 @@ public sealed class BenchRunner
             report.DecoderMs["igum_tensor"] = Time("iGUM tensor by tensor (grid, grid_sample of 19 channels, softmax, max)", () =>
             {
                 using var s = NewDisposeScope();
-                var grid = folded.UpsamplingGrid(output);
-                softmax(SpatialSamplingNetwork.UpsampleLogits(output, grid), 1).max(1);
+                softmax(folded.Decode(output with { Centres = null }, GridSampleMode.Nearest).Logits, 1).max(1);
             }).MedianMs;
             report.DecoderMs["bilinear_tensor"] = Time("plain bilinear upsampling (interpolate, softmax, max)", () =>
             {
@@ -171,7 +168,7 @@ public sealed class BenchRunner
             // 4. t sweep (Table 6).
             log.WriteLine("t sweep (instance sampling module at 1/8 of 512×1024):");
             foreach (int t in Steps)
-                report.TSweepMs[t.ToString()] = Time($"t = {t}", () => { using var _ = folded.InstanceModule.forward(output.InstanceGuidance, t); }).MedianMs;
+                report.TSweepMs[t.ToString()] = Time($"t = {t}", () => { using var _ = folded.InstanceModule!.forward(output.InstanceGuidance!, t); }).MedianMs;
             report.SamplingOverEncoder = Math.Round(report.StageMs["instance_sampling_t30"] / report.StageMs["encoder"], 3);
             output.Dispose();
         }
@@ -233,26 +230,25 @@ public sealed class BenchRunner
     }
 
     /// <summary>The paper's network with random weights and non-zero guidance heads (timings do not depend on training).</summary>
-    private static SpatialSamplingNetwork BenchNetwork()
+    private static SegmentationModel BenchNetwork()
     {
-        var network = new SpatialSamplingNetwork();
+        var network = SegmentationModels.Create();
         using (no_grad())
-            foreach (var head in new[] { network.GuidanceHead, network.InstanceGuidanceHead })
+            foreach (var head in new[] { network.GuidedDecoder!.GuidanceHead, network.InstanceGuidanceHead! })
                 head.weight!.copy_(randn_like(head.weight) * 0.05);
         network.eval();
         return network;
     }
 
-    /// <summary>The straightforward path: network forward, then grid_sample of all classes, softmax, max, nearest centres, extraction.</summary>
-    private SsnPrediction Eager(SpatialSamplingNetwork network, Tensor image)
+    /// <summary>The straightforward path: the model's forward (iGUM grid_sample of all classes, nearest centres), softmax, max, extraction.</summary>
+    private SsnPrediction Eager(SegmentationModel network, Tensor image)
     {
         using var scope = NewDisposeScope();
         using var _ = inference_mode();
         using var output = network.forward(image);
-        var grid = network.UpsamplingGrid(output);
-        var (confidence, labels) = softmax(SpatialSamplingNetwork.UpsampleLogits(output, grid), 1).max(1);
-        var centres = SpatialSamplingNetwork.UpsampleCentres(output, grid, GridSampleMode.Nearest).contiguous();
-        int h = (int)output.Height, w = (int)output.Width, n = h * w;
+        var (confidence, labels) = softmax(output.Logits, 1).max(1);
+        var centres = output.Centres!.contiguous();
+        int h = (int)image.shape[2], w = (int)image.shape[3], n = h * w;
         var l = labels.to(ScalarType.Byte).data<byte>().ToArray();
         var c = confidence.contiguous().data<float>().ToArray();
         var xy = centres.data<float>().ToArray();

@@ -46,9 +46,9 @@ public static class QualityCheck
             }).ToList();
             var calibration = BenchRunner.SyntheticImages("train", 8, height, width, seed);
 
-            var network = model.Network!; // trained with the default Architecture/Decoder: always the SSN
-            using var fp32 = new SsnPredictor(network);
-            using var bf16 = new SsnPredictor(network, null, InferencePrecision.BFloat16);
+            var network = model.Model; // trained with the default Architecture/Decoder: always the SSN
+            using var fp32 = new SegmentationPredictor(network);
+            using var bf16 = new SegmentationPredictor(network, null, InferencePrecision.BFloat16);
             using var ortFp32 = SsnOnnxExporter.ToOnnxPredictor(network);
             using var ortInt8 = new SsnOnnxPredictor(SsnOnnxExporter.ExportInt8(network, calibration, height, width,
                 new SsnOnnxExportOptions { FullResolutionOutputs = false }));

@@ -3,7 +3,6 @@ using System.Globalization;
 using Ssn.MLNet.Data.Augmentation;
 using Ssn.MLNet.Instances;
 using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Modeling.Baselines;
 using Ssn.MLNet.Samples.Jobs;
 using Ssn.MLNet.Trainers;
 
@@ -144,9 +143,9 @@ internal sealed class TrainerOptionsBinder
         Set(DeepDropout, v => net = net with { DeepDropout = v });
         Set(SamplingSteps, v => net = net with { SamplingSteps = v });
         Set(GuidanceOffsetScale, v => net = net with { GuidanceOffsetScale = v });
+        Set(Architecture, v => net = net with { Architecture = v });
+        Set(Decoder, v => net = net with { Decoder = v });
         o.Network = net;
-        Set(Architecture, v => o.Architecture = v);
-        Set(Decoder, v => o.Decoder = v);
         Set(InstanceLoss, v => o.InstanceLoss = v);
         Set(IgnoreLabel, v => o.IgnoreLabel = v);
         Set(SemanticLossWeight, v => o.SemanticLossWeight = v);

@@ -36,8 +36,8 @@ internal static class ExportCommand
             string modelPath = p.GetValue(modelOption)!, onnxPath = Path.GetFullPath(p.GetValue(output)!);
             string zipPath = Path.Combine(Path.GetDirectoryName(onnxPath)!, Path.GetFileNameWithoutExtension(onnxPath) + "-onnx.zip");
             using var model = SsnModelFile.LoadTransformer<SpatialSamplingTransformer>(ml, modelPath, out var inputSchema);
-            var network = model.Network ?? throw new CliException(
-                $"'{modelPath}' holds a {model.Model!.Architecture}/{model.Model.DecoderKind} baseline; export covers the Spatial Sampling Network.");
+            var network = model.Model.HasInstanceHead ? model.Model : throw new CliException(
+                $"'{modelPath}' holds a {model.Model.Options.Architecture}/{model.Model.Options.Decoder} baseline; export covers the Spatial Sampling Network.");
             if (string.Equals(Path.GetExtension(onnxPath), ".safetensors", StringComparison.OrdinalIgnoreCase))
             {
                 NetworkWeights.SaveSafetensors(network, onnxPath);

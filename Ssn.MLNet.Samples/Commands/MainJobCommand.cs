@@ -81,7 +81,7 @@ internal static class MainJobCommand
         if (settings.ClassBalance && o.ClassWeights is null)
             o.ClassWeights = ClassBalance.Weights(ClassBalance.Count(train, SegmentationColumns.Label, train.ClassNames.Count), ClassWeighting.Enet);
         if (!settings.ClassBalance) o.ClassWeighting = ClassWeighting.None;
-        using var probe = new SpatialSamplingNetwork(o.Network with { NumClasses = 19 });
+        using var probe = SegmentationModels.Create(o.Network with { NumClasses = 19 });
         long parameters = probe.parameters().Sum(t => t.numel());
         console.MarkupLine(Markup.Escape($"Training: {parameters:N0} parameters, {o.Epochs} epochs, batch {o.BatchSize}, lr {o.LearningRate:G3}, " +
                                          $"{train.Count} train / {val.Count} val images at {ds.Width}×{ds.Height}"));

@@ -1,5 +1,4 @@
-using Ssn.MLNet.Modeling.Baselines;
-using Ssn.MLNet.Modeling.Decoders;
+using Ssn.MLNet.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;

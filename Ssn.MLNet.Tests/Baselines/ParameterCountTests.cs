@@ -1,4 +1,4 @@
-using Ssn.MLNet.Modeling.Baselines;
+using Ssn.MLNet.Modeling;
 
 namespace Ssn.MLNet.Tests.Baselines;
 

@@ -1,5 +1,4 @@
-using Ssn.MLNet.Modeling.Baselines;
-using Ssn.MLNet.Modeling.Decoders;
+using Ssn.MLNet.Modeling;
 using static TorchSharp.torch;
 
 namespace Ssn.MLNet.Tests.Baselines;
@@ -15,8 +14,8 @@ public sealed class SegmentationModelComplexityTests
         const int h = 32, w = 48, c = 7;
         using var original = SegmentationModels.Create(Architecture.Erfnet, DecoderKind.Original, c);
         using var bilinear = SegmentationModels.Create(Architecture.Erfnet, DecoderKind.Bilinear, c);
-        var a = SegmentationModelComplexity.Measure(original, h, w);
-        var b = SegmentationModelComplexity.Measure(bilinear, h, w);
+        var a = ModelComplexity.Measure(original, h, w);
+        var b = ModelComplexity.Measure(bilinear, h, w);
         long p8 = h / 8 * w / 8, p4 = p8 * 4, p2 = p4 * 4;
         long nonBt(long ch, long pixels) => 4 * pixels * ch * ch * 3;
         long decoder = p8 * 64 * 128 * 9          // deconv 128 → 64, 3×3, counted per input pixel
@@ -36,8 +35,8 @@ public sealed class SegmentationModelComplexityTests
         {
             using var original = SegmentationModels.Create(arch, DecoderKind.Original, 19);
             using var igum = SegmentationModels.Create(arch, DecoderKind.ImprovedGuidedUpsampling, 19);
-            var o = SegmentationModelComplexity.Measure(original, 64, 128);
-            var i = SegmentationModelComplexity.Measure(igum, 64, 128);
+            var o = ModelComplexity.Measure(original, 64, 128);
+            var i = ModelComplexity.Measure(igum, 64, 128);
             Console.WriteLine($"{arch} @ 64×128: original {o.GFlops:F3} GFLOPs, iGUM {i.GFlops:F3} GFLOPs");
             Assert.IsTrue(i.MultiplyAdds < o.MultiplyAdds, $"{arch}: iGUM {i.MultiplyAdds} ≥ original {o.MultiplyAdds}");
         }

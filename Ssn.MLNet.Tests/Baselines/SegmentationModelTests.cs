@@ -1,5 +1,4 @@
-using Ssn.MLNet.Modeling.Baselines;
-using Ssn.MLNet.Modeling.Decoders;
+using Ssn.MLNet.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
@@ -20,15 +19,15 @@ public sealed class SegmentationModelTests
         using var scope = NewDisposeScope();
         manual_seed(1);
         using var model = SegmentationModels.Create(architecture, decoder, Classes);
-        Assert.AreEqual(architecture, model.Architecture);
-        Assert.AreEqual(decoder, model.DecoderKind);
+        Assert.AreEqual(architecture, model.Options.Architecture);
+        Assert.AreEqual(decoder, model.Options.Decoder);
         model.eval();
         using var _ = no_grad();
-        var logits = model.forward(randn(2, 3, 48, 64));
+        var logits = model.forward(randn(2, 3, 48, 64)).Logits;
         CollectionAssert.AreEqual(new long[] { 2, Classes, 48, 64 }, logits.shape);
         Assert.IsTrue(isfinite(logits).all().item<bool>(), "non-finite logits");
         // Inputs that are not multiples of 8 are padded and cropped back.
-        var odd = model.forward(randn(1, 3, 42, 59));
+        var odd = model.forward(randn(1, 3, 42, 59)).Logits;
         CollectionAssert.AreEqual(new long[] { 1, Classes, 42, 59 }, odd.shape);
         // The encoder really works at output stride 8.
         var features = model.Encoder.forward(randn(1, 3, 48, 64));
@@ -43,12 +42,14 @@ public sealed class SegmentationModelTests
         manual_seed(2);
         using var model = SegmentationModels.Create(architecture, decoder, Classes);
         model.train();
-        var logits = model.forward(randn(2, 3, 64, 64));
+        var logits = model.forward(randn(2, 3, 64, 64)).Logits;
         var loss = cross_entropy(logits, randint(0, Classes, new long[] { 2, 64, 64 }));
         loss.backward();
         var missing = new List<string>();
         foreach (var (name, p) in model.named_parameters())
         {
+            // The Spatial Sampling Network's instance head is not on the path of a semantic loss (GradientFlowTests covers it).
+            if (name.StartsWith("instanceHead.", StringComparison.Ordinal)) continue;
             var g = p.grad;
             if (g is null) { missing.Add(name + " (no grad)"); continue; }
             Assert.IsTrue(isfinite(g).all().item<bool>(), $"{name}: non-finite gradient");
@@ -74,7 +75,7 @@ public sealed class SegmentationModelTests
         {
             using var stepScope = NewDisposeScope();
             optimizer.zero_grad();
-            var loss = cross_entropy(model.forward(image), labels);
+            var loss = cross_entropy(model.forward(image).Logits, labels);
             loss.backward();
             optimizer.step();
             losses.Add(loss.item<float>());
@@ -97,22 +98,22 @@ public sealed class SegmentationModelTests
         StringAssert.Contains(e.Message, nameof(EnetEncoderOutput));
         // Mismatched channels are caught when composing.
         using var espDecoder = new EspnetDecoder(Classes);
-        Assert.ThrowsExactly<ArgumentException>(() => new SegmentationModel(new ErfnetEncoder(), espDecoder, Architecture.Erfnet, DecoderKind.Original));
+        Assert.ThrowsExactly<ArgumentException>(() => new SegmentationModel(new SsnNetworkOptions { Architecture = Architecture.Erfnet, Decoder = DecoderKind.Original }, new ErfnetEncoder(), espDecoder));
     }
 
     [TestMethod]
     public void BadArgumentsNameTheCulprit()
     {
         var e1 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SegmentationModels.Create(Architecture.Erfnet, DecoderKind.Original, 0));
-        Assert.AreEqual("numClasses", e1.ParamName);
+        Assert.AreEqual(nameof(SsnNetworkOptions.NumClasses), e1.ParamName);
         var e2 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SegmentationModels.Create(Architecture.Espnet, DecoderKind.Original, 4));
         Assert.AreEqual("numClasses", e2.ParamName);
         var e3 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SegmentationModels.Create((Architecture)42, DecoderKind.Original, 5));
-        Assert.AreEqual("architecture", e3.ParamName);
+        Assert.AreEqual(nameof(SsnNetworkOptions.Architecture), e3.ParamName);
         var e4 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SegmentationModels.Create(Architecture.Enet, (DecoderKind)42, 5));
-        Assert.AreEqual("kind", e4.ParamName);
-        var e5 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SegmentationModels.Create(Architecture.Enet, DecoderKind.Bilinear, 5, new SegmentationModelOptions { EspnetAlpha3 = 0 }));
-        Assert.AreEqual(nameof(SegmentationModelOptions.EspnetAlpha3), e5.ParamName);
+        Assert.AreEqual(nameof(SsnNetworkOptions.Decoder), e4.ParamName);
+        var e5 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SegmentationModels.Create(Architecture.Enet, DecoderKind.Bilinear, 5, new SsnNetworkOptions { EspnetAlpha3 = 0 }));
+        Assert.AreEqual(nameof(SsnNetworkOptions.EspnetAlpha3), e5.ParamName);
         using var model = SegmentationModels.Create(Architecture.Enet, DecoderKind.Bilinear, 5);
         using var scope = NewDisposeScope();
         var e6 = Assert.ThrowsExactly<ArgumentException>(() => model.forward(zeros(1, 4, 32, 32)));

@@ -21,15 +21,14 @@ public sealed class GuidedClassMapTests
     {
         using var scope = NewDisposeScope();
         using var trained = TestNetworks.Tiny(numClasses: 19);
-        using var predictor = new SsnPredictor(trained);
+        using var predictor = new SegmentationPredictor(trained);
         var image = TestNetworks.Image(h, w);
 
         var fused = predictor.PredictMaps(image, includeScores: true)[0];
 
         using var _ = inference_mode();
-        using var output = predictor.Network.forward(image);
-        var grid = predictor.Network.UpsamplingGrid(output);
-        var logits = SpatialSamplingNetwork.UpsampleLogits(output, grid);
+        using var output = predictor.Model.ForwardHeads(image);
+        var logits = predictor.Model.Decode(output, GridSampleMode.Bilinear).Logits;
         var probabilities = softmax(logits, 1);
         var (confidence, labels) = probabilities.max(1);
         var top2 = logits.topk(2, 1).values;
@@ -37,7 +36,7 @@ public sealed class GuidedClassMapTests
         var expectedLabels = labels.contiguous().data<long>().ToArray();
         var expectedConfidence = confidence.contiguous().data<float>().ToArray();
         var expectedScores = probabilities.contiguous().data<float>().ToArray();
-        var centres = SpatialSamplingNetwork.UpsampleCentres(output, grid, GridSampleMode.Nearest).contiguous().data<float>().ToArray();
+        var centres = predictor.Model.Decode(output, GridSampleMode.Nearest).Centres!.contiguous().data<float>().ToArray();
 
         Assert.HasCount(w * h, fused.Labels);
         int n = h * w, differentLabels = 0, differentCentres = 0;

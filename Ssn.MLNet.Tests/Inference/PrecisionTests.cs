@@ -15,8 +15,8 @@ public sealed class PrecisionTests
     public void BFloat16EncoderAgreesWithFloat32()
     {
         using var trained = TestNetworks.Tiny(numClasses: 19);
-        using var fp32 = new SsnPredictor(trained);
-        using var bf16 = new SsnPredictor(trained, null, InferencePrecision.BFloat16);
+        using var fp32 = new SegmentationPredictor(trained);
+        using var bf16 = new SegmentationPredictor(trained, null, InferencePrecision.BFloat16);
         Assert.AreEqual(InferencePrecision.BFloat16, bf16.Precision);
         using var image = TestNetworks.Image(45, 61);
         var a = fp32.Predict(image)[0];
@@ -34,7 +34,7 @@ public sealed class PrecisionTests
     public void AnUnknownPrecisionIsRejected()
     {
         using var trained = TestNetworks.Tiny();
-        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new SsnPredictor(trained, null, (InferencePrecision)7));
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new SegmentationPredictor(trained, null, (InferencePrecision)7));
         Assert.AreEqual("precision", e.ParamName);
     }
 }

@@ -12,7 +12,7 @@ public sealed class GradientFlowTests
     {
         using var scope = NewDisposeScope();
         manual_seed(3);
-        using var net = new SpatialSamplingNetwork(SsnNetworkOptions.Tiny(numClasses: 4) with { SamplingSteps = 5 });
+        using var net = SegmentationModels.Create(SsnNetworkOptions.Tiny(numClasses: 4) with { SamplingSteps = 5 });
         net.train();
         var images = randn(2, 3, 32, 48);
         var labels = randint(0, 4, new long[] { 2, 32, 48 });
@@ -21,16 +21,15 @@ public sealed class GradientFlowTests
         ids[.., 8..24, 10..30] = tensor(26001);
         var (targets, mask) = TestData.CentreTargets(ids);
 
-        using var output = net.forward(images);
-        var grid = net.UpsamplingGrid(output);
-        var loss = new SsnLoss().Compute(SpatialSamplingNetwork.UpsampleLogits(output, grid), labels,
-            SpatialSamplingNetwork.UpsampleCentres(output, grid, GridSampleMode.Bilinear), targets, mask,
+        using var output = net.ForwardHeads(images);
+        var loss = new SsnLoss().Compute(net.Decode(output, GridSampleMode.Bilinear).Logits, labels,
+            net.Decode(output, GridSampleMode.Bilinear).Centres!, targets, mask,
             output.Logits.shape[2], output.Logits.shape[3]);
         loss.Total.backward();
 
-        Assert.IsTrue(net.GuidanceHead.weight!.grad!.abs().sum().item<float>() > 0, "iGUM guidance head has no gradient");
-        Assert.IsTrue(net.InstanceGuidanceHead.weight!.grad!.abs().sum().item<float>() > 0, "instance guidance head has no gradient");
-        Assert.IsTrue(net.ClassHead.weight!.grad!.abs().sum().item<float>() > 0, "class head has no gradient");
+        Assert.IsTrue(net.GuidedDecoder!.GuidanceHead.weight!.grad!.abs().sum().item<float>() > 0, "iGUM guidance head has no gradient");
+        Assert.IsTrue(net.InstanceGuidanceHead!.weight!.grad!.abs().sum().item<float>() > 0, "instance guidance head has no gradient");
+        Assert.IsTrue(net.GuidedDecoder!.ClassHead.weight!.grad!.abs().sum().item<float>() > 0, "class head has no gradient");
     }
 
     [TestMethod]

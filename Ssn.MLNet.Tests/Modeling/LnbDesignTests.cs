@@ -20,7 +20,7 @@ public sealed class LnbDesignTests
 
     private static long ParameterCount(LnbDesign design)
     {
-        using var net = new SpatialSamplingNetwork(Options(design));
+        using var net = SegmentationModels.Create(Options(design));
         return net.parameters().Sum(p => p.numel());
     }
 
@@ -32,7 +32,7 @@ public sealed class LnbDesignTests
     }
 
     /// <summary>Non-trivial BatchNorm statistics and affine parameters, and PReLU slopes away from 0.25.</summary>
-    private static void Perturb(SpatialSamplingNetwork net)
+    private static void Perturb(SegmentationModel net)
     {
         using var _ = no_grad();
         foreach (var (_, m) in net.named_modules())
@@ -77,25 +77,25 @@ public sealed class LnbDesignTests
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(bad.Validate);
         Assert.AreEqual(nameof(LnbDesign.Moved1x1), e.ParamName);
         StringAssert.Contains(e.Message, nameof(LnbDesign.Conv1x1));
-        e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new SpatialSamplingNetwork(Options(bad)));
+        e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SegmentationModels.Create(Options(bad)));
         StringAssert.Contains(e.Message, nameof(LnbDesign.Moved1x1));
-        Assert.ThrowsExactly<ArgumentNullException>(() => new SpatialSamplingNetwork(Options(null!)));
+        Assert.ThrowsExactly<ArgumentNullException>(() => SegmentationModels.Create(Options(null!)));
         foreach (var row in LnbDesign.TableRows) row.Validate();
     }
 
     [TestMethod]
     public void TheLightweightPresetBuildsThePapersModuleAndOtherRowsTheDesignStep()
     {
-        using (var net = new SpatialSamplingNetwork(Options(LnbDesign.Lightweight)))
+        using (var net = SegmentationModels.Create(Options(LnbDesign.Lightweight)))
         {
-            var blocks = net.Encoder.Blocks.Where(b => b is not DownsamplerBlock).ToList();
+            var blocks = ((SsnEncoder)net.Encoder).Blocks.Where(b => b is not DownsamplerBlock).ToList();
             Assert.HasCount(4, blocks);
             Assert.IsTrue(blocks.All(b => b.GetType() == typeof(LightweightNonBottleneck1D)), string.Join(", ", blocks.Select(b => b.GetType().Name)));
         }
         foreach (var row in LnbDesign.TableRows.Take(5))
         {
-            using var net = new SpatialSamplingNetwork(Options(row));
-            var blocks = net.Encoder.Blocks.Where(b => b is not DownsamplerBlock).ToList();
+            using var net = SegmentationModels.Create(Options(row));
+            var blocks = ((SsnEncoder)net.Encoder).Blocks.Where(b => b is not DownsamplerBlock).ToList();
             Assert.HasCount(4, blocks);
             Assert.IsTrue(blocks.All(b => b is NonBottleneck1DDesignStep s && s.Design == row), row.Name);
             CollectionAssert.AreEqual(new long[] { 1, 1, 2, 4 }, blocks.Cast<NonBottleneck1DDesignStep>().Select(b => b.Dilation).ToArray());
@@ -128,23 +128,22 @@ public sealed class LnbDesignTests
     public void EveryRowRunsAndEveryParameterGetsAGradient(int row)
     {
         using var scope = NewDisposeScope();
-        using var net = new SpatialSamplingNetwork(Options(LnbDesign.TableRows[row]));
+        using var net = SegmentationModels.Create(Options(LnbDesign.TableRows[row]));
         net.train();
         using (no_grad())
-            foreach (var head in new[] { net.GuidanceHead, net.InstanceGuidanceHead }) head.weight!.copy_(randn_like(head.weight) * 0.1);
+            foreach (var head in new[] { net.GuidedDecoder!.GuidanceHead, net.InstanceGuidanceHead! }) head.weight!.copy_(randn_like(head.weight) * 0.1);
         var labels = randint(0, 5, new long[] { 2, 32, 48 });
         var ids = zeros(2, 32, 48, dtype: int32);
         ids[.., 8..24, 10..30] = tensor(26001);
         var (targets, mask) = TestData.CentreTargets(ids);
 
-        using var output = net.forward(randn(2, 3, 32, 48));
+        using var output = net.ForwardHeads(randn(2, 3, 32, 48));
         CollectionAssert.AreEqual(new long[] { 2, 5, 4, 6 }, output.Logits.shape);
         CollectionAssert.AreEqual(new long[] { 2, 2, 4, 6 }, output.Guidance.shape);
         CollectionAssert.AreEqual(new long[] { 2, 2, 4, 6 }, output.Centres!.shape);
-        var grid = net.UpsamplingGrid(output);
-        var logits = SpatialSamplingNetwork.UpsampleLogits(output, grid);
+        var logits = net.Decode(output, GridSampleMode.Bilinear).Logits;
         CollectionAssert.AreEqual(new long[] { 2, 5, 32, 48 }, logits.shape);
-        var loss = new SsnLoss().Compute(logits, labels, SpatialSamplingNetwork.UpsampleCentres(output, grid, GridSampleMode.Bilinear),
+        var loss = new SsnLoss().Compute(logits, labels, net.Decode(output, GridSampleMode.Bilinear).Centres!,
             targets, mask, output.Logits.shape[2], output.Logits.shape[3]);
         loss.Total.backward();
 
@@ -162,21 +161,21 @@ public sealed class LnbDesignTests
     public void FoldedBatchNormMatchesTheUnfoldedNetwork(int row)
     {
         using var scope = NewDisposeScope();
-        using var net = new SpatialSamplingNetwork(Options(LnbDesign.TableRows[row]));
+        using var net = SegmentationModels.Create(Options(LnbDesign.TableRows[row]));
         Perturb(net);
         net.eval();
-        using var folded = net.ToInferenceNetwork();
+        using var folded = net.ToInferenceModel();
         using var _ = no_grad();
         var x = randn(1, 3, 40, 56);
-        using var a = net.forward(x);
-        using var b = folded.forward(x);
+        using var a = net.ForwardHeads(x);
+        using var b = folded.ForwardHeads(x);
         double logits = (a.Logits - b.Logits).abs().max().item<float>();
         double centres = (a.Centres! - b.Centres!).abs().max().item<float>();
         Assert.IsTrue(logits < 1e-4, $"{LnbDesign.TableRows[row].Name}: logits differ by {logits}");
         Assert.IsTrue(centres < 1e-4, $"{LnbDesign.TableRows[row].Name}: centres differ by {centres}");
         // Every residual block folded, and folding changed its convolutions (the comparison is not vacuous).
-        var before = net.Encoder.Blocks.Where(m => m is not DownsamplerBlock).ToList();
-        var after = folded.Encoder.Blocks.Where(m => m is not DownsamplerBlock).ToList();
+        var before = ((SsnEncoder)net.Encoder).Blocks.Where(m => m is not DownsamplerBlock).ToList();
+        var after = ((SsnEncoder)folded.Encoder).Blocks.Where(m => m is not DownsamplerBlock).ToList();
         for (int i = 0; i < before.Count; i++)
         {
             var w0 = before[i].named_parameters().First(p => p.name == "conv1x3.weight").parameter;
@@ -222,19 +221,19 @@ public sealed class LnbDesignTests
     {
         using var scope = NewDisposeScope();
         var design = LnbDesign.TableRows[row];
-        using var net = new SpatialSamplingNetwork(Options(design));
+        using var net = SegmentationModels.Create(Options(design));
         Perturb(net);
         net.eval();
         using var stream = new MemoryStream();
-        SsnNetworkSerializer.Save(net, stream);
+        SegmentationModelSerializer.Save(net, stream);
         stream.Position = 0;
-        using var loaded = SsnNetworkSerializer.Load(stream);
+        using var loaded = SegmentationModelSerializer.Load(stream);
         loaded.eval();
         Assert.AreEqual(design, loaded.Options.LnbDesign);
         using var _ = no_grad();
         var x = randn(1, 3, 24, 40);
-        using var a = net.forward(x);
-        using var b = loaded.forward(x);
+        using var a = net.ForwardHeads(x);
+        using var b = loaded.ForwardHeads(x);
         Assert.IsTrue(a.Logits.equal(b.Logits).all().item<bool>(), $"{design.Name}: logits differ after reload");
         Assert.IsTrue(a.Centres!.equal(b.Centres!).all().item<bool>(), $"{design.Name}: centres differ after reload");
     }
@@ -247,27 +246,27 @@ public sealed class LnbDesignTests
         var options = JsonSerializer.Deserialize<SsnNetworkOptions>(json.ToJsonString())!;
         Assert.AreEqual(LnbDesign.Lightweight, options.LnbDesign);
 
-        // A whole network file in the format written before LnbDesign existed.
+        // A whole network file whose options JSON has no LnbDesign (as written by a tool that does not know it).
         using var scope = NewDisposeScope();
-        using var old = new SpatialSamplingNetwork(SsnNetworkOptions.Tiny(5));
+        using var old = SegmentationModels.Create(SsnNetworkOptions.Tiny(5));
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
-            writer.Write("SSNW"u8);
+            writer.Write("SSNM"u8);
             writer.Write(1);
             writer.Write(json.ToJsonString());
             old.save(writer);
         }
         stream.Position = 0;
-        using var loaded = SsnNetworkSerializer.Load(stream);
+        using var loaded = SegmentationModelSerializer.Load(stream);
         Assert.AreEqual(LnbDesign.Lightweight, loaded.Options.LnbDesign);
-        Assert.IsTrue(loaded.Encoder.Blocks.OfType<LightweightNonBottleneck1D>().Any());
+        Assert.IsTrue(((SsnEncoder)loaded.Encoder).Blocks.OfType<LightweightNonBottleneck1D>().Any());
     }
 
     [TestMethod]
     public void OnnxExportOfAnAblationDesignNamesTheOption()
     {
-        using var net = new SpatialSamplingNetwork(Options(LnbDesign.TableRows[4]));
+        using var net = SegmentationModels.Create(Options(LnbDesign.TableRows[4]));
         net.eval();
         var e = Assert.ThrowsExactly<NotSupportedException>(() => SsnOnnxExporter.Export(net));
         StringAssert.Contains(e.Message, "SsnNetworkOptions.LnbDesign");

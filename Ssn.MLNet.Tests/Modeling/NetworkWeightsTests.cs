@@ -30,8 +30,8 @@ public sealed class NetworkWeightsTests
             Assert.IsTrue(tensor.allclose(target.state_dict()[name], 0, 0), name);
         source.eval(); target.eval();
         using var x = randn(1, 3, 32, 64, generator: new TorchSharp.torch.Generator(5));
-        using var a = source.forward(x);
-        using var b = target.forward(x);
+        using var a = source.ForwardHeads(x);
+        using var b = target.ForwardHeads(x);
         Assert.IsTrue(a.Logits.allclose(b.Logits, 0, 0));
         Assert.AreEqual(JsonSerializer.Serialize(source.Options), JsonSerializer.Serialize(NetworkWeights.ReadNetworkOptions(path)), "the options travel in the header");
     }
@@ -75,14 +75,14 @@ public sealed class NetworkWeightsTests
         string path = dir.File("weights.safetensors");
         NetworkWeights.SaveSafetensors(TestNetworks.Tiny(numClasses: 19, seed: 3), path);
         var target = TestNetworks.Tiny(numClasses: 5, seed: 9);
-        using var classifierBefore = target.ClassHead.weight!.clone();
+        using var classifierBefore = target.GuidedDecoder!.ClassHead.weight!.clone();
         var report = NetworkWeights.LoadSafetensors(target, path);
         Assert.IsFalse(report.IsExact);
-        CollectionAssert.AreEquivalent(new[] { "classifier.weight [19, 64, 1, 1] vs [5, 64, 1, 1]", "classifier.bias [19] vs [5]" },
-            report.ShapeMismatches.Select(m => m.Replace(target.ClassHead.weight.shape[1].ToString(), "64")).ToArray());
-        Assert.IsTrue(target.ClassHead.weight.allclose(classifierBefore, 0, 0), "a mismatched tensor keeps its values");
+        CollectionAssert.AreEquivalent(new[] { "decoder.classifier.weight [19, 64, 1, 1] vs [5, 64, 1, 1]", "decoder.classifier.bias [19] vs [5]" },
+            report.ShapeMismatches.Select(m => m.Replace(target.GuidedDecoder!.ClassHead.weight.shape[1].ToString(), "64")).ToArray());
+        Assert.IsTrue(target.GuidedDecoder!.ClassHead.weight.allclose(classifierBefore, 0, 0), "a mismatched tensor keeps its values");
         Assert.HasCount(target.state_dict().Count - 2, report.Loaded);
-        StringAssert.Contains(report.ToString(), "other shapes (kept): classifier.weight");
+        StringAssert.Contains(report.ToString(), "other shapes (kept): decoder.classifier.weight");
         var strict = Assert.ThrowsExactly<InvalidDataException>(() => NetworkWeights.LoadSafetensors(TestNetworks.Tiny(numClasses: 5), path, strict: true));
         StringAssert.Contains(strict.Message, path);
     }
@@ -100,7 +100,7 @@ public sealed class NetworkWeightsTests
         BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)header.Length);
         System.Text.Encoding.ASCII.GetBytes(header).CopyTo(bytes, 8);
         File.WriteAllBytes(half, bytes);
-        var net = new SpatialSamplingNetwork(SsnNetworkOptions.Tiny(5));
+        var net = SegmentationModels.Create(SsnNetworkOptions.Tiny(5));
         // "a" is not a network tensor: ignored, nothing loaded, no error unless strict.
         Assert.HasCount(0, NetworkWeights.LoadSafetensors(net, half).Loaded);
     }

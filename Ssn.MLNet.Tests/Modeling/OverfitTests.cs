@@ -44,7 +44,7 @@ public sealed class OverfitTests
         manual_seed(0);
         var (images, labels, ids) = TwoImages();
         var (targets, mask) = TestData.CentreTargets(ids);
-        using var net = new SpatialSamplingNetwork(SsnNetworkOptions.Tiny(Classes));
+        using var net = SegmentationModels.Create(SsnNetworkOptions.Tiny(Classes));
         var optimizer = optim.Adam(net.parameters(), lr: 1e-2);
         var loss = new SsnLoss();
         double firstInstanceLoss = double.NaN, lastInstanceLoss = double.NaN;
@@ -53,10 +53,9 @@ public sealed class OverfitTests
         {
             using var stepScope = NewDisposeScope();
             optimizer.zero_grad();
-            using var output = net.forward(images);
-            var grid = net.UpsamplingGrid(output);
-            using var parts = loss.Compute(SpatialSamplingNetwork.UpsampleLogits(output, grid), labels,
-                SpatialSamplingNetwork.UpsampleCentres(output, grid, GridSampleMode.Bilinear), targets, mask, 8, 8);
+            using var output = net.ForwardHeads(images);
+            using var parts = loss.Compute(net.Decode(output, GridSampleMode.Bilinear).Logits, labels,
+                net.Decode(output, GridSampleMode.Bilinear).Centres!, targets, mask, 8, 8);
             parts.Total.backward();
             optimizer.step();
             if (step == 0) firstInstanceLoss = parts.Instance!.item<float>();
@@ -65,8 +64,8 @@ public sealed class OverfitTests
 
         net.eval();
         using var _ = no_grad();
-        using var final = net.forward(images);
-        var predicted = SpatialSamplingNetwork.UpsampleLogits(final, net.UpsamplingGrid(final)).argmax(1);
+        using var final = net.ForwardHeads(images);
+        var predicted = net.Decode(final, GridSampleMode.Bilinear).Logits.argmax(1);
         double accuracy = predicted.eq(labels).to(float32).mean().item<float>();
         double thinAccuracy = predicted.eq(labels).masked_select(labels.eq(3)).to(float32).mean().item<float>();
         Console.WriteLine($"pixel accuracy {accuracy:F4}, thin-bar accuracy {thinAccuracy:F4}, instance loss {firstInstanceLoss:F3} → {lastInstanceLoss:F3}");

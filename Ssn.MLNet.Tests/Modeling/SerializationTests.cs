@@ -11,15 +11,15 @@ public sealed class SerializationTests
     {
         using var scope = NewDisposeScope();
         manual_seed(11);
-        using var net = new SpatialSamplingNetwork(SsnNetworkOptions.Tiny(numClasses: 3) with { SamplingSteps = 7 });
+        using var net = SegmentationModels.Create(SsnNetworkOptions.Tiny(numClasses: 3) with { SamplingSteps = 7 });
         net.train();
         using (no_grad()) net.forward(randn(2, 3, 32, 32)).Dispose(); // non-default BN statistics
         net.eval();
         string path = Path.Combine(Path.GetTempPath(), $"ssn-{Guid.NewGuid():N}.bin");
         try
         {
-            SsnNetworkSerializer.Save(net, path);
-            using var loaded = SsnNetworkSerializer.Load(path);
+            SegmentationModelSerializer.Save(net, path);
+            using var loaded = SegmentationModelSerializer.Load(path);
             loaded.eval();
             Assert.AreEqual(net.Options.SamplingSteps, loaded.Options.SamplingSteps);
             CollectionAssert.AreEqual(net.Options.DeepDilations.ToArray(), loaded.Options.DeepDilations.ToArray());
@@ -43,7 +43,7 @@ public sealed class SerializationTests
         File.WriteAllBytes(path, new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9 });
         try
         {
-            var e = Assert.ThrowsExactly<InvalidDataException>(() => SsnNetworkSerializer.Load(path));
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => SegmentationModelSerializer.Load(path));
             StringAssert.Contains(e.Message, path);
         }
         finally

@@ -53,21 +53,20 @@ public sealed class OnnxExportParityTests
     {
         using var scope = NewDisposeScope();
         using var trained = TestNetworks.Tiny(slopeScale: slopeScale);
-        using var network = trained.ToInferenceNetwork();
+        using var network = trained.ToInferenceModel();
         const int h = 48, w = 64;
         var image = TestNetworks.Image(h, w);
         var model = SsnOnnxExporter.Export(trained, new SsnOnnxExportOptions { Opset = opset });
         var onnx = RunOnnx(model, image, out var longs);
 
         using var _ = inference_mode();
-        using var output = network.forward(image);
+        using var output = network.ForwardHeads(image);
         AssertClose(output.Logits, onnx[SsnOnnxNames.Logits], "logits");
         AssertClose(output.Guidance, onnx[SsnOnnxNames.Guidance], "guidance");
-        AssertClose(output.InstanceGuidance, onnx[SsnOnnxNames.InstanceGuidance], "instance guidance");
+        AssertClose(output.InstanceGuidance!, onnx[SsnOnnxNames.InstanceGuidance], "instance guidance");
         AssertClose(output.Centres!, onnx[SsnOnnxNames.Centres], $"centres after t = {network.Options.SamplingSteps} steps");
 
-        var grid = network.UpsamplingGrid(output);
-        var logits = SpatialSamplingNetwork.UpsampleLogits(output, grid);
+        var logits = network.Decode(output, GridSampleMode.Bilinear).Logits;
         var (confidence, labels) = softmax(logits, 1).max(1);
         AssertClose(confidence, onnx[SsnOnnxNames.Confidence], "confidence");
         // Labels may differ only where the two best upsampled logits are within the tolerance of each other.
@@ -84,7 +83,7 @@ public sealed class OnnxExportParityTests
             }
         Assert.IsLessThan(expected.Length / 1000 + 1, differing, $"{differing} labels differ");
 
-        var centres = SpatialSamplingNetwork.UpsampleCentres(output, grid, GridSampleMode.Nearest);
+        var centres = network.Decode(output, GridSampleMode.Nearest).Centres!;
         AssertClose(centres, onnx[SsnOnnxNames.FullCentres], "full-resolution centres (nearest)");
     }
 
@@ -93,9 +92,9 @@ public sealed class OnnxExportParityTests
     [DataRow(64, 128)]
     public void ThePredictorsAgreeOnImagesOfAnySize(int height, int width)
     {
-        // The ONNX graph takes multiples of 8 only; SsnOnnxPredictor pads like SpatialSamplingNetwork.forward does.
+        // The ONNX graph takes multiples of 8 only; SsnOnnxPredictor pads like SegmentationModel.forward does.
         using var network = TestNetworks.Tiny(numClasses: 19);
-        using var torch = new Ssn.MLNet.Inference.SsnPredictor(network);
+        using var torch = new Ssn.MLNet.Inference.SegmentationPredictor(network);
         using var onnx = SsnOnnxExporter.ToOnnxPredictor(network);
         using var image = TestNetworks.Image(height, width);
         var expected = torch.Predict(image)[0];

@@ -119,7 +119,7 @@ public sealed class OnnxTransformerTests
     public void ApplyOnnxModelGivesTheSameClassMap()
     {
         string path = Path.Combine(root, "ssn.onnx");
-        SsnOnnxExporter.Export(torch.Network!, path);
+        SsnOnnxExporter.Export(torch.Model, path);
         var rows = ml.Data.CreateEnumerable<ImageOnly>(images, reuseRowObject: false).Select(r =>
         {
             var chw = new float[3 * H * W];

@@ -11,7 +11,7 @@ namespace Ssn.MLNet.Tests.Onnx;
 /// </summary>
 internal static class TestNetworks
 {
-    public static SpatialSamplingNetwork Tiny(int numClasses = 5, int seed = 3, int steps = 10, float slopeScale = 0.5f)
+    public static SegmentationModel Tiny(int numClasses = 5, int seed = 3, int steps = 10, float slopeScale = 0.5f)
     {
         var rng = new Random(seed);
         Tensor Uniform(Tensor like, double low, double high)
@@ -20,7 +20,7 @@ internal static class TestNetworks
             for (int i = 0; i < values.Length; i++) values[i] = (float)(low + (high - low) * rng.NextDouble());
             return tensor(values, like.shape);
         }
-        var network = new SpatialSamplingNetwork(SsnNetworkOptions.Tiny(numClasses) with { SamplingSteps = steps });
+        var network = SegmentationModels.Create(SsnNetworkOptions.Tiny(numClasses) with { SamplingSteps = steps });
         using (no_grad())
         {
             foreach (var (_, m) in network.named_modules())
@@ -40,7 +40,7 @@ internal static class TestNetworks
                 }
                 else if (m is PReLU p) p.weight!.copy_(Uniform(p.weight, 0, slopeScale));
             }
-            foreach (var head in new[] { network.GuidanceHead, network.InstanceGuidanceHead })
+            foreach (var head in new[] { network.GuidedDecoder!.GuidanceHead, network.InstanceGuidanceHead! })
             {
                 head.weight!.copy_(Uniform(head.weight, -0.8, 0.8));
                 head.bias!.copy_(Uniform(head.bias, -0.5, 0.5));
@@ -58,7 +58,7 @@ internal static class TestNetworks
     public static Ssn.MLNet.Transforms.SpatialSamplingTransformer CarTransformer(Microsoft.ML.MLContext ml)
     {
         var network = Tiny(numClasses: 19);
-        using (no_grad()) network.ClassHead.bias![13].add_(3);
+        using (no_grad()) network.GuidedDecoder!.ClassHead.bias![13].add_(3);
         return new Ssn.MLNet.Transforms.SpatialSamplingTransformer(ml, network, Ssn.MLNet.Data.CityscapesLabels.TrainClassNames,
             options: new Ssn.MLNet.Transforms.SpatialSamplingTransformerOptions { InstanceExtraction = new() { MinArea = 10 } });
     }

@@ -56,7 +56,7 @@ public sealed class CommandLineTests
         var run = Invoke(["train", "--data", data, "--out", baseline, "--architecture", "Erfnet", "--decoder", "ImprovedGuidedUpsampling", .. Tiny]);
         Assert.AreEqual(0, run.Code, run.Error + run.Output);
         using var loaded = (Ssn.MLNet.Transforms.SpatialSamplingTransformer)new Microsoft.ML.MLContext().Model.Load(baseline, out _);
-        Assert.AreEqual(Ssn.MLNet.Modeling.Baselines.Architecture.Erfnet, loaded.Model!.Architecture);
+        Assert.AreEqual(Ssn.MLNet.Modeling.Architecture.Erfnet, loaded.Model.Options.Architecture);
         AssertOneLineError(Invoke(["train", "--data", data, "--out", baseline, "--architecture", "Resnet"]), 2, "Resnet");
     }
 
@@ -150,7 +150,7 @@ public sealed class CommandLineTests
         var export = Invoke("export", "--model", model, "--out", weights);
         Assert.AreEqual(0, export.Code, export.Error);
         var report = Ssn.MLNet.Modeling.NetworkWeights.LoadSafetensors(
-            new Ssn.MLNet.Modeling.SpatialSamplingNetwork(Ssn.MLNet.Modeling.NetworkWeights.ReadNetworkOptions(weights)!), weights, strict: true);
+            Ssn.MLNet.Modeling.SegmentationModels.Create(Ssn.MLNet.Modeling.NetworkWeights.ReadNetworkOptions(weights)!), weights, strict: true);
         Assert.IsTrue(report.IsExact, report.ToString());
 
         var run = Invoke(["train", "--data", data, "--out", Path.Combine(work, "init.zip"), .. Tiny, "--init-weights", weights]);

@@ -5,7 +5,6 @@ using Ssn.MLNet.Data.Augmentation;
 using Ssn.MLNet.Data.Synthetic;
 using Ssn.MLNet.Inference;
 using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Modeling.Baselines;
 using Ssn.MLNet.Onnx;
 using Ssn.MLNet.Trainers;
 using Ssn.MLNet.Transforms;
@@ -39,10 +38,8 @@ public sealed class BaselineTrainingTests
 
     private static SpatialSamplingTrainerOptions Options(Architecture architecture, DecoderKind decoder, int epochs) => new()
     {
-        Architecture = architecture, Decoder = decoder,
         Epochs = epochs, BatchSize = 3, LearningRate = 5e-3, Seed = 2,
-        Network = SsnNetworkOptions.Tiny(19),
-        Baseline = new SegmentationModelOptions { EspnetAlpha3 = 2 },
+        Network = SsnNetworkOptions.Tiny(19) with { Architecture = architecture, Decoder = decoder, EspnetAlpha3 = 2 },
         Augmentation = new AugmentationOptions { CropWidth = 64, CropHeight = 32 },
     };
 
@@ -58,10 +55,10 @@ public sealed class BaselineTrainingTests
         var trainer = ml.Segmentation().Trainers.SpatialSampling(Options(architecture, decoder, 1));
         using var model = trainer.Fit(train);
 
-        Assert.IsNull(model.Network);
-        Assert.AreEqual(architecture, model.Model!.Architecture);
-        Assert.AreEqual(decoder, model.Model.DecoderKind);
-        Assert.IsInstanceOfType<SegmentationModelPredictor>(model.Predictor);
+        Assert.IsFalse(model.Model.HasInstanceHead);
+        Assert.AreEqual(architecture, model.Model.Options.Architecture);
+        Assert.AreEqual(decoder, model.Model.Options.Decoder);
+        Assert.IsFalse(model.Predictor.Model.HasInstanceHead, "the predictor has no instance path");
         Assert.IsTrue(double.IsNaN(trainer.History[0].InstanceLoss), "no instance loss without an instance module");
         Assert.IsTrue(trainer.History[0].SemanticLoss is > 0 and < 10);
 
@@ -105,8 +102,8 @@ public sealed class BaselineTrainingTests
         ml.Model.Save(model, train.Schema, path);
         var loaded = (SpatialSamplingTransformer)new MLContext(seed: 3).Model.Load(path, out _);
         using var __ = loaded;
-        Assert.AreEqual(Architecture.Espnet, loaded.Model!.Architecture);
-        Assert.AreEqual(DecoderKind.ImprovedGuidedUpsampling, loaded.Model.DecoderKind);
+        Assert.AreEqual(Architecture.Espnet, loaded.Model.Options.Architecture);
+        Assert.AreEqual(DecoderKind.ImprovedGuidedUpsampling, loaded.Model.Options.Decoder);
         CollectionAssert.AreEqual(Labels(model), Labels(loaded));
     }
 

@@ -39,7 +39,7 @@ public sealed class SpatialSamplingTrainerTests
     };
 
     private static float[] Weights(Ssn.MLNet.Transforms.SpatialSamplingTransformer model) =>
-        model.Network!.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray()).ToArray();
+        model.Model.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray()).ToArray();
 
     /// <summary>Checkpoint after epoch 1 of 2, cancel, resume: the result equals an uninterrupted 2-epoch run.</summary>
     [TestMethod]
@@ -83,7 +83,7 @@ public sealed class SpatialSamplingTrainerTests
         bf16.CheckpointDirectory = dir;
         var bf16Trainer = new SpatialSamplingTrainer(ml, bf16);
         using var bf16Model = bf16Trainer.Fit(train);
-        Assert.IsTrue(bf16Model.Network!.parameters().All(p => p.dtype == TorchSharp.torch.ScalarType.Float32), "master weights stay fp32");
+        Assert.IsTrue(bf16Model.Model.parameters().All(p => p.dtype == TorchSharp.torch.ScalarType.Float32), "master weights stay fp32");
         var a = Weights(fp32Model);
         var b = Weights(bf16Model);
         Assert.IsFalse(a.SequenceEqual(b), "bf16 weights equal fp32's: the bf16 path did not run");

@@ -1,7 +1,7 @@
+using System.Text.Json;
 using Microsoft.ML.Runtime;
 using Ssn.MLNet.Inference;
 using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Modeling.Baselines;
 using Ssn.MLNet.Transforms;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -9,50 +9,65 @@ using static TorchSharp.torch;
 namespace Ssn.MLNet.Trainers.Networks;
 
 /// <summary>
-/// What <see cref="SpatialSamplingTrainer"/> trains: the Spatial Sampling Network (semantic + instance, paper §5) or
-/// a semantic-only <see cref="SegmentationModel"/> of the paper's Table 1 (another encoder, or another decoder).
-/// The training loop, checkpoints and validation see only this.
+/// What <see cref="SpatialSamplingTrainer"/> trains: a <see cref="SegmentationModel"/> — the Spatial Sampling Network
+/// (semantic + instance, paper §5) or a semantic-only network of the paper's Table 1 — with its loss. The training loop,
+/// checkpoints and validation see only this.
 /// </summary>
-internal abstract class TrainableNetwork : IDisposable
+internal sealed class TrainableNetwork : IDisposable
 {
-    /// <summary>Builds the network chosen by <see cref="SpatialSamplingTrainerOptions.Architecture"/> and <see cref="SpatialSamplingTrainerOptions.Decoder"/>.</summary>
-    public static TrainableNetwork Create(SpatialSamplingTrainerOptions options, int numClasses)
-    {
-        var network = options.Network with { NumClasses = numClasses };
-        if (IsSpatialSamplingNetwork(options))
-            return new SsnTrainableNetwork(new SpatialSamplingNetwork(network));
-        var details = options.Baseline with { SsnEncoder = network, GuidanceOffsetScale = network.GuidanceOffsetScale };
-        return new BaselineTrainableNetwork(SegmentationModels.Create(options.Architecture, options.Decoder, numClasses, details));
-    }
+    public TrainableNetwork(SegmentationModel model) => Model = model;
 
-    /// <summary>Whether the options choose the Spatial Sampling Network itself (SSN encoder with iGUM), the one with an instance module.</summary>
-    public static bool IsSpatialSamplingNetwork(SpatialSamplingTrainerOptions options) =>
-        options.Architecture == Architecture.Ssn && options.Decoder is DecoderKind.ImprovedGuidedUpsampling or DecoderKind.Original;
+    /// <summary>Builds the network of <see cref="SpatialSamplingTrainerOptions.Network"/> with <paramref name="numClasses"/> classes.</summary>
+    public static TrainableNetwork Create(SpatialSamplingTrainerOptions options, int numClasses) =>
+        new(SegmentationModels.Create(options.Network with { NumClasses = numClasses }));
 
-    /// <summary>The TorchSharp module (parameters, train/eval, device).</summary>
-    public abstract nn.Module Module { get; }
+    /// <summary>The network (parameters, train/eval, device).</summary>
+    public SegmentationModel Model { get; }
 
-    /// <summary>A short description for the log, e.g. "Spatial Sampling Network" or "Erfnet encoder + Original decoder".</summary>
-    public abstract string Description { get; }
+    /// <summary>A short description for the log, e.g. "Spatial Sampling Network" or "Erfnet encoder + Original decoder (semantic only)".</summary>
+    public string Description => Model.HasInstanceHead ? "Spatial Sampling Network"
+        : $"{Model.Options.Architecture} encoder + {Model.Options.Decoder} decoder (semantic only)";
 
     /// <summary>The architecture's options as text: checkpoints resume only into an identical configuration.</summary>
-    public abstract string Configuration { get; }
+    public string Configuration => JsonSerializer.Serialize(Model.Options);
 
-    /// <summary>Forward pass and loss of one mini-batch; instance targets are null for semantic-only training.</summary>
-    public abstract SsnLossParts Loss(SsnLoss loss, Tensor images, Tensor labels, Tensor? targets, Tensor? mask);
+    /// <summary>
+    /// Forward pass and loss of one mini-batch: cross-entropy on the decoded logits plus, when instance targets are
+    /// given, the instance loss on the iGUM-upsampled centres (paper Eq. 2). Upsampling and loss run in fp32.
+    /// </summary>
+    public SsnLossParts Loss(SsnLoss loss, Tensor images, Tensor labels, Tensor? targets, Tensor? mask)
+    {
+        // Semantic-only data (no instance targets): the instance module's t sampling steps would be computed for nothing.
+        bool instances = Model.ComputeInstances;
+        Model.ComputeInstances = instances && targets is not null;
+        SegmentationOutput output;
+        try { output = Model.forward(images); }
+        finally { Model.ComputeInstances = instances; }
+        using var decoded = output;
+        long stride = SsnNetworkOptions.OutputStride;
+        return loss.Compute(output.Logits, labels, output.Centres, targets, mask,
+            SsnNetworkOptions.PaddedSize(images.shape[2]) / stride, SsnNetworkOptions.PaddedSize(images.shape[3]) / stride);
+    }
 
     /// <summary>Writes architecture and weights.</summary>
-    public abstract void Save(Stream stream);
+    public void Save(Stream stream) => SegmentationModelSerializer.Save(Model, stream);
 
-    /// <summary>Reads a network of the same kind written by <see cref="Save"/> (<paramref name="name"/> for messages).</summary>
-    public abstract TrainableNetwork Load(Stream stream, string name);
+    /// <summary>Reads a network written by <see cref="Save"/> (<paramref name="name"/> for messages).</summary>
+    public static TrainableNetwork Load(Stream stream, string name) => new(SegmentationModelSerializer.Load(stream, name: name));
 
     /// <summary>A predictor for validation (class maps only), from the current weights.</summary>
-    public abstract ISegmentationPredictor CreateValidationPredictor();
+    public SegmentationPredictor CreateValidationPredictor()
+    {
+        bool instances = Model.ComputeInstances;
+        Model.ComputeInstances = false; // the folded copy inherits it: validation needs class maps only
+        try { return new SegmentationPredictor(Model); }
+        finally { Model.ComputeInstances = instances; }
+    }
 
     /// <summary>Wraps the trained network in the ML.NET transformer (which takes ownership).</summary>
-    public abstract SpatialSamplingTransformer ToTransformer(IHostEnvironment env, IReadOnlyList<string> classNames,
-        ImageNormalization normalization, SpatialSamplingTransformerOptions options);
+    public SpatialSamplingTransformer ToTransformer(IHostEnvironment env, IReadOnlyList<string> classNames,
+        ImageNormalization normalization, SpatialSamplingTransformerOptions options) =>
+        new(env, Model, classNames, normalization, options);
 
     /// <summary>A copy of the current weights on the same device.</summary>
     public TrainableNetwork Copy()
@@ -61,10 +76,10 @@ internal abstract class TrainableNetwork : IDisposable
         Save(buffer);
         buffer.Position = 0;
         var copy = Load(buffer, "copy");
-        copy.Module.to(Module.parameters().First().device);
+        copy.Model.to(Model.parameters().First().device);
         return copy;
     }
 
     /// <inheritdoc />
-    public void Dispose() => Module.Dispose();
+    public void Dispose() => Model.Dispose();
 }

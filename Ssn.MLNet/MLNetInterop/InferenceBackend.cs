@@ -20,10 +20,12 @@ public enum InferenceBackend
 
 /// <summary>A segmentation transformer loaded for prediction, with its classes and the engine that runs it.</summary>
 /// <param name="Transformer">A <see cref="SpatialSamplingTransformer"/> or an <see cref="SsnOnnxTransformer"/>: reads <c>Image</c>, adds <see cref="SegmentationOutputColumns"/>.</param>
-/// <param name="ClassNames">The classes it predicts, by index.</param>
 /// <param name="Backend">Torch or Onnx.</param>
-public sealed record SegmentationModelForPrediction(ITransformer Transformer, IReadOnlyList<string> ClassNames, InferenceBackend Backend) : IDisposable
+public sealed record SegmentationModelForPrediction(SegmentationTransformer Transformer, InferenceBackend Backend) : IDisposable
 {
+    /// <summary>The classes it predicts, by index.</summary>
+    public IReadOnlyList<string> ClassNames => Transformer.ClassNames;
+
     /// <summary>Loads the segmentation transformer of model file <paramref name="path"/> to run on <paramref name="backend"/>.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a loadable model, holds no (or several) segmentation
@@ -36,19 +38,11 @@ public sealed record SegmentationModelForPrediction(ITransformer Transformer, IR
     public static SegmentationModelForPrediction Load(MLContext mlContext, string path, InferenceBackend backend = InferenceBackend.Auto,
         SsnOnnxSessionOptions? onnxSession = null)
     {
-        var model = SsnModelFile.Load(mlContext, path, out _);
-        var found = (model is TransformerChain<ITransformer> chain ? chain.AsEnumerable() : [model])
-            .Where(t => t is SpatialSamplingTransformer or SsnOnnxTransformer).ToArray();
-        if (found.Length != 1)
-        {
-            (model as IDisposable)?.Dispose();
-            throw new InvalidDataException($"Model file '{path}' holds {found.Length} segmentation transformers, expected one " +
-                                           $"(train's model.zip or export's model-onnx.zip; the model is a {model.GetType().Name}).");
-        }
-        switch (found[0], backend)
+        var found = SsnModelFile.LoadTransformer<SegmentationTransformer>(mlContext, path, out _);
+        switch (found, backend)
         {
             case (SpatialSamplingTransformer torch, InferenceBackend.Onnx):
-                try { return new(SsnOnnxExporter.ToOnnxTransformer(mlContext, torch, onnxSession), torch.ClassNames, InferenceBackend.Onnx); }
+                try { return new(SsnOnnxExporter.ToOnnxTransformer(mlContext, torch, onnxSession), InferenceBackend.Onnx); }
                 finally { torch.Dispose(); }
             case (SpatialSamplingTransformer torch, _) when onnxSession is not null:
                 torch.Dispose();
@@ -56,14 +50,14 @@ public sealed record SegmentationModelForPrediction(ITransformer Transformer, IR
                                                "runs on TorchSharp with this backend: choose the Onnx backend (--backend onnx on the command line, " +
                                                "Segmentation:Backend = Onnx when serving).");
             case (SpatialSamplingTransformer torch, _):
-                return new(torch, torch.ClassNames, InferenceBackend.Torch);
+                return new(torch, InferenceBackend.Torch);
             case (SsnOnnxTransformer onnx, not InferenceBackend.Torch) when onnxSession is null:
-                return new(onnx, onnx.ClassNames, InferenceBackend.Onnx);
+                return new(onnx, InferenceBackend.Onnx);
             case (SsnOnnxTransformer onnx, not InferenceBackend.Torch):
-                try { return new(onnx.WithSessionOptions(mlContext, onnxSession), onnx.ClassNames, InferenceBackend.Onnx); }
+                try { return new(onnx.WithSessionOptions(mlContext, onnxSession), InferenceBackend.Onnx); }
                 finally { onnx.Dispose(); }
             default:
-                ((IDisposable)found[0]).Dispose();
+                found.Dispose();
                 throw new InvalidDataException($"Model file '{path}' holds an ONNX model, which the Torch backend cannot run: " +
                                                "use the Auto or Onnx backend, or train's TorchSharp model.zip.");
         }
@@ -78,5 +72,5 @@ public sealed record SegmentationModelForPrediction(ITransformer Transformer, IR
     public string EngineName => Backend == InferenceBackend.Onnx ? "ONNX Runtime" : "TorchSharp";
 
     /// <inheritdoc />
-    public void Dispose() => (Transformer as IDisposable)?.Dispose();
+    public void Dispose() => Transformer.Dispose();
 }

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Ssn.MLNet.Modeling;
 
-/// <summary>Size and cost of a network: parameters and convolution multiply-adds at a given input size.</summary>
+/// <summary>Size and cost of a network: parameters and convolution multiply-adds at a given input size (the cost side of the paper's Table 1).</summary>
 /// <param name="Parameters">Number of parameters.</param>
 /// <param name="MultiplyAdds">Multiply-accumulate operations of all convolutions for one image.</param>
 public sealed record ModelComplexity(long Parameters, long MultiplyAdds)
@@ -13,39 +13,54 @@ public sealed record ModelComplexity(long Parameters, long MultiplyAdds)
     public double GFlops => 2.0 * MultiplyAdds / 1e9;
 
     /// <summary>
-    /// Measures <paramref name="network"/> on one <paramref name="height"/>×<paramref name="width"/> image by
-    /// recording every convolution's output size during a forward pass (grid sampling and element-wise work are
-    /// not counted; they are small next to the convolutions).
+    /// Measures <paramref name="model"/> on one <paramref name="height"/>×<paramref name="width"/> image by recording
+    /// every convolution's and transposed convolution's sizes during a forward pass in eval mode (grid sampling,
+    /// pooling, unpooling and element-wise work are not counted; they are small next to the convolutions).
     /// </summary>
-    public static ModelComplexity Measure(SpatialSamplingNetwork network, int height, int width)
+    public static ModelComplexity Measure(SegmentationModel model, int height, int width)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        if (height <= 0) throw new ArgumentOutOfRangeException(nameof(height), height, "Height must be positive.");
+        if (width <= 0) throw new ArgumentOutOfRangeException(nameof(width), width, "Width must be positive.");
         long macs = 0;
         var hooks = new List<Action>();
-        foreach (var (_, module) in network.named_modules())
+        foreach (var (_, module) in model.named_modules())
+        {
             if (module is Conv2d conv)
             {
-                var remover = conv.register_forward_hook((m, input, output) =>
+                // Each output element: in/groups × kh × kw multiply-adds.
+                hooks.Add(conv.register_forward_hook((m, input, output) =>
                 {
                     var w = ((Conv2d)m).weight!;
                     macs += output.numel() * w.shape[1] * w.shape[2] * w.shape[3];
                     return output;
-                });
-                hooks.Add(remover.remove);
+                }).remove);
             }
-        bool wasTraining = network.training;
+            else if (module is ConvTranspose2d deconv)
+            {
+                // Each input element is spread over out/groups × kh × kw outputs.
+                hooks.Add(deconv.register_forward_hook((m, input, output) =>
+                {
+                    var w = ((ConvTranspose2d)m).weight!;
+                    macs += input.numel() * w.shape[1] * w.shape[2] * w.shape[3];
+                    return output;
+                }).remove);
+            }
+        }
+        bool wasTraining = model.training;
         try
         {
-            network.eval();
+            model.eval();
             using var _ = no_grad();
-            var device = network.parameters().First().device;
-            using var input = zeros(1, network.Options.InputChannels, height, width, device: device);
-            network.forward(input).Dispose();
+            using var scope = NewDisposeScope();
+            var device = model.parameters().First().device;
+            model.forward(zeros(1, model.InputChannels, height, width, device: device));
         }
         finally
         {
             foreach (var remove in hooks) remove();
-            network.train(wasTraining);
+            model.train(wasTraining);
         }
-        return new ModelComplexity(network.parameters().Sum(p => p.numel()), macs);
+        return new ModelComplexity(model.parameters().Sum(p => p.numel()), macs);
     }
 }

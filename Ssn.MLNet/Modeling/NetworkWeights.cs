@@ -41,7 +41,7 @@ public sealed record WeightLoadReport(IReadOnlyList<string> Loaded, IReadOnlyLis
 /// </summary>
 public static class NetworkWeights
 {
-    /// <summary>The header's <c>__metadata__</c> key that holds the network's options as JSON (when saved from a <see cref="SpatialSamplingNetwork"/>).</summary>
+    /// <summary>The header's <c>__metadata__</c> key that holds the network's options as JSON (when saved from a <see cref="SegmentationModel"/>).</summary>
     public const string NetworkOptionsKey = "ssn.network_options";
 
     /// <summary>The safetensors dtypes read and written: name, libtorch type, bytes per value.</summary>
@@ -52,11 +52,11 @@ public static class NetworkWeights
     public static void SaveSafetensors(nn.Module module, string path)
     {
         ArgumentNullException.ThrowIfNull(module);
-        if (module is SpatialSamplingNetwork { IsBatchNormFolded: true })
+        if (module is SegmentationModel { IsBatchNormFolded: true })
             throw new InvalidOperationException("A BatchNorm-folded network has other tensors than a PyTorch module of its architecture; save the unfolded network.");
         var header = new JsonObject();
-        if (module is SpatialSamplingNetwork ssn)
-            header["__metadata__"] = new JsonObject { [NetworkOptionsKey] = JsonSerializer.Serialize(ssn.Options) };
+        if (module is SegmentationModel model)
+            header["__metadata__"] = new JsonObject { [NetworkOptionsKey] = JsonSerializer.Serialize(model.Options) };
         var blobs = new List<byte[]>();
         long offset = 0;
         foreach (var (name, tensor) in module.state_dict())

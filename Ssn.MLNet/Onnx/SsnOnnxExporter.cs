@@ -12,7 +12,7 @@ using static Ssn.MLNet.Onnx.OnnxGraph;
 namespace Ssn.MLNet.Onnx;
 
 /// <summary>
-/// Writes a trained <see cref="SpatialSamplingNetwork"/> as an ONNX model, in C# (TorchSharp has no exporter): the
+/// Writes a trained Spatial Sampling Network (a <see cref="SegmentationModel"/> with SSN encoder, iGUM and instance head) as an ONNX model, in C# (TorchSharp has no exporter): the
 /// graph is written from the module tree — BatchNorm folded (paper §6), convolutions, PReLU, max-pool, concat, the
 /// residual adds, tanh heads, the instance module's t sampling steps unrolled as <c>GridSample</c> nodes (§4) and,
 /// optionally, iGUM (§3.1: <c>Resize</c> of the guidance, grid, <c>GridSample</c>) with the class map.
@@ -25,26 +25,24 @@ public static class SsnOnnxExporter
     public static SsnOnnxTransformer ToOnnxTransformer(IHostEnvironment env, SpatialSamplingTransformer transformer, SsnOnnxSessionOptions? sessionOptions = null)
     {
         ArgumentNullException.ThrowIfNull(transformer);
-        var network = transformer.Network ?? throw new NotSupportedException(
-            $"ONNX export covers the Spatial Sampling Network only; this transformer wraps a {transformer.Model!.Architecture}/{transformer.Model.DecoderKind} baseline.");
-        var bytes = Export(network, new SsnOnnxExportOptions { FullResolutionOutputs = false });
+        var bytes = Export(transformer.Model, new SsnOnnxExportOptions { FullResolutionOutputs = false });
         return new SsnOnnxTransformer(env, bytes, transformer.ClassNames, transformer.Normalization, transformer.Options, sessionOptions);
     }
 
     /// <summary>Exports <paramref name="network"/> (stride-8 outputs only) and loads it into an ONNX Runtime predictor.</summary>
-    public static SsnOnnxPredictor ToOnnxPredictor(SpatialSamplingNetwork network, InstanceExtractionOptions? extraction = null,
+    public static SsnOnnxPredictor ToOnnxPredictor(SegmentationModel network, InstanceExtractionOptions? extraction = null,
         SsnOnnxSessionOptions? options = null, int opset = 17) =>
         new(Export(network, new SsnOnnxExportOptions { Opset = opset, FullResolutionOutputs = false }), extraction, options);
 
     /// <summary>Exports <paramref name="network"/> (a folded copy is made if it is not folded) to ONNX bytes.</summary>
     /// <exception cref="NotSupportedException">The network's <see cref="SsnNetworkOptions.LnbDesign"/> is a Table 3 ablation design, not <see cref="LnbDesign.Lightweight"/>.</exception>
-    public static byte[] Export(SpatialSamplingNetwork network, SsnOnnxExportOptions? options = null)
+    public static byte[] Export(SegmentationModel network, SsnOnnxExportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(network);
         options ??= new SsnOnnxExportOptions();
         options.Validate();
         if (network.IsBatchNormFolded) return Build(network, options, null);
-        using var folded = network.ToInferenceNetwork();
+        using var folded = network.ToInferenceModel();
         return Build(folded, options, null);
     }
 
@@ -63,7 +61,7 @@ public static class SsnOnnxExporter
     /// <param name="percentile">Activation ranges cover this percentile of the calibration values at each end
     /// (default 99.99: outliers do not stretch the uint8 grid); 100 = plain min/max.</param>
     /// <exception cref="NotSupportedException">The network's <see cref="SsnNetworkOptions.LnbDesign"/> is not <see cref="LnbDesign.Lightweight"/>.</exception>
-    public static byte[] ExportInt8(SpatialSamplingNetwork network, IReadOnlyList<float[]> calibrationImages, int height, int width,
+    public static byte[] ExportInt8(SegmentationModel network, IReadOnlyList<float[]> calibrationImages, int height, int width,
         SsnOnnxExportOptions? options = null, double percentile = 99.99)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -74,7 +72,7 @@ public static class SsnOnnxExporter
         if (!(percentile is > 50 and <= 100)) throw new ArgumentOutOfRangeException(nameof(percentile), percentile, "The calibration percentile must be in (50, 100].");
         if (height % SsnNetworkOptions.OutputStride != 0 || width % SsnNetworkOptions.OutputStride != 0)
             throw new ArgumentException($"Calibration images must have sizes that are multiples of {SsnNetworkOptions.OutputStride}; got {height}×{width}.", nameof(height));
-        SpatialSamplingNetwork? copy = network.IsBatchNormFolded ? null : network.ToInferenceNetwork();
+        SegmentationModel? copy = network.IsBatchNormFolded ? null : network.ToInferenceModel();
         try
         {
             var net = copy ?? network;
@@ -130,21 +128,23 @@ public static class SsnOnnxExporter
     }
 
     /// <summary>Exports <paramref name="network"/> to the file <paramref name="path"/> (written via a temporary file and a rename).</summary>
-    public static void Export(SpatialSamplingNetwork network, string path, SsnOnnxExportOptions? options = null)
+    public static void Export(SegmentationModel network, string path, SsnOnnxExportOptions? options = null)
     {
         var bytes = Export(network, options);
         AtomicFile.WriteAllBytes(path, bytes);
     }
 
-    private static byte[] Build(SpatialSamplingNetwork net, SsnOnnxExportOptions options, Quantisation? quantisation)
+    private static byte[] Build(SegmentationModel net, SsnOnnxExportOptions options, Quantisation? quantisation)
     {
         var o = net.Options;
+        if (net.Encoder is not SsnEncoder encoder || net.GuidedDecoder is not { } igum || net.InstanceGuidanceHead is not { } instanceHead || net.InstanceModule is not { } instanceModule)
+            throw new NotSupportedException($"ONNX export covers the Spatial Sampling Network only (SSN encoder, iGUM, instance head); this network is {o.Architecture}/{o.Decoder}.");
         if (o.LnbDesign != LnbDesign.Lightweight)
             throw new NotSupportedException($"ONNX export supports only the Lightweight Non-bt-1D blocks; this network has {nameof(SsnNetworkOptions)}.{nameof(SsnNetworkOptions.LnbDesign)} = \"{o.LnbDesign.Name}\" (a Table 3 ablation design).");
         var g = new OnnxGraph("SpatialSamplingNetwork", options.Opset);
         var x = g.Input(SsnOnnxNames.Image, OnnxDataType.Float, "N", (long)o.InputChannels, "H", "W");
         int block = 0;
-        foreach (var m in net.Encoder.Blocks)
+        foreach (var m in encoder.Blocks)
         {
             x = m switch
             {
@@ -155,19 +155,19 @@ public static class SsnOnnxExporter
             block++;
         }
         var features = x;
-        var logits = Conv(g, net.ClassHead, features, 1, 0, 0, 1, 1, SsnOnnxNames.Logits);
-        var guidance = g.Node("Tanh", new[] { Conv(g, net.GuidanceHead, features, 1, 0, 0, 1, 1) }, SsnOnnxNames.Guidance);
-        var instanceGuidance = g.Node("Tanh", new[] { Conv(g, net.InstanceGuidanceHead, features, 1, 0, 0, 1, 1) }, SsnOnnxNames.InstanceGuidance);
+        var logits = Conv(g, igum.ClassHead, features, 1, 0, 0, 1, 1, SsnOnnxNames.Logits);
+        var guidance = g.Node("Tanh", new[] { Conv(g, igum.GuidanceHead, features, 1, 0, 0, 1, 1) }, SsnOnnxNames.Guidance);
+        var instanceGuidance = g.Node("Tanh", new[] { Conv(g, instanceHead, features, 1, 0, 0, 1, 1) }, SsnOnnxNames.InstanceGuidance);
 
         // Instance module (§4): grid = regular + offsets·unit; centres₀ = regular; t × GridSample(bilinear, border).
         string linear = options.Opset >= 20 ? "linear" : "bilinear";
         var lowShape = g.Node("Shape", new[] { instanceGuidance });
         var (lowH, lowW) = (Dim(g, lowShape, 2), Dim(g, lowShape, 3));
         var regular = RegularGrid(g, lowH, lowW);
-        var unit = Unit(g, lowH, lowW, net.InstanceModule.OffsetScale);
+        var unit = Unit(g, lowH, lowW, instanceModule.OffsetScale);
         var grid = g.Node("Add", new[] { regular, g.Node("Mul", new[] { g.Node("Transpose", new[] { instanceGuidance }, null, Attr("perm", new long[] { 0, 2, 3, 1 })), unit }) });
         var centres = g.Node("Expand", new[] { g.Node("Transpose", new[] { regular }, null, Attr("perm", new long[] { 0, 3, 1, 2 })), lowShape });
-        int steps = options.SamplingSteps ?? net.InstanceModule.Steps;
+        int steps = options.SamplingSteps ?? instanceModule.Steps;
         for (int i = 0; i < steps; i++)
             centres = g.Node("GridSample", new[] { centres, grid }, i == steps - 1 ? SsnOnnxNames.Centres : null,
                 Attr("mode", linear), Attr("padding_mode", "border"), Attr("align_corners", 0L));
@@ -186,7 +186,7 @@ public static class SsnOnnxExporter
             var (fullH, fullW) = (Dim(g, inShape, 2), Dim(g, inShape, 3));
             var sizes = g.Node("Concat", new[] { g.Node("Slice", new[] { lowShape, g.Ints(0), g.Ints(2) }), g.Node("Slice", new[] { inShape, g.Ints(2), g.Ints(4) }) }, null, Attr("axis", 0L));
             var up = g.Node("Resize", new[] { guidance, "", "", sizes }, null, Attr("mode", "linear"), Attr("coordinate_transformation_mode", "half_pixel"));
-            var guidanceUnit = Unit(g, lowH, lowW, net.Upsampler.OffsetScale);
+            var guidanceUnit = Unit(g, lowH, lowW, igum.Upsampler.OffsetScale);
             var fullGrid = g.Node("Add", new[] { RegularGrid(g, fullH, fullW), g.Node("Mul", new[] { g.Node("Transpose", new[] { up }, null, Attr("perm", new long[] { 0, 2, 3, 1 })), guidanceUnit }) });
             var fullLogits = g.Node("GridSample", new[] { logits, fullGrid }, null, Attr("mode", linear), Attr("padding_mode", "border"), Attr("align_corners", 0L));
             g.Node("ArgMax", new[] { fullLogits }, SsnOnnxNames.Labels, Attr("axis", 1L), Attr("keepdims", 0L));
@@ -203,7 +203,7 @@ public static class SsnOnnxExporter
         var metadata = new Dictionary<string, string>
         {
             [SsnOnnxNames.ClassesKey] = o.NumClasses.ToString(CultureInfo.InvariantCulture),
-            [SsnOnnxNames.GuidanceOffsetScaleKey] = net.Upsampler.OffsetScale.ToString("R", CultureInfo.InvariantCulture),
+            [SsnOnnxNames.GuidanceOffsetScaleKey] = igum.Upsampler.OffsetScale.ToString("R", CultureInfo.InvariantCulture),
             [SsnOnnxNames.SamplingStepsKey] = steps.ToString(CultureInfo.InvariantCulture),
         };
         return g.ToModel(typeof(SsnOnnxExporter).Assembly.GetName().Version?.ToString() ?? "0", doc, metadata);

@@ -1,7 +1,7 @@
 """PyTorch replica of Ssn.MLNet's Spatial Sampling Network, semantic path (paper §3.1 and §5).
 
 Mirrors Ssn.MLNet/Modeling: SsnEncoder.cs, DownsamplerBlock.cs, LightweightNonBottleneck1D.cs,
-ImprovedGuidedUpsampling.cs, SamplingGrid.cs, SpatialSamplingNetwork.cs, SsnNetworkOptions.cs (defaults = the paper
+ImprovedGuidedUpsampling.cs, SamplingGrid.cs, SegmentationModel.cs, SsnNetworkOptions.cs (defaults = the paper
 network). Works with torch 1.13 and 2.x. Parameter and buffer names equal the C# network's state_dict names, so weights
 move between the two as safetensors (NetworkWeights.SaveSafetensors / LoadSafetensors; tools/pytorch-crosscheck).
 
@@ -106,22 +106,32 @@ def igum_sample(x, grid):
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=ALIGN_CORNERS)
 
 
+class ImprovedGuidedUpsamplingDecoder(nn.Module):
+    """ImprovedGuidedUpsamplingDecoder.cs: the 1x1 class head and the 1x1 iGUM guidance head (tanh, zero-initialised)."""
+
+    def __init__(self, in_channels, num_classes):
+        super().__init__()
+        self.classifier = nn.Conv2d(in_channels, num_classes, 1)
+        self.guidanceHead = nn.Conv2d(in_channels, 2, 1)
+        with torch.no_grad():
+            self.guidanceHead.weight.zero_()
+            self.guidanceHead.bias.zero_()
+
+
 class SpatialSamplingNetwork(nn.Module):
-    """Encoder + 1x1 class head + 1x1 iGUM guidance head (tanh, zero-initialised) + the instance guidance head
-    (zero-initialised; kept for parameter parity, never computed: semantic-only training skips it and its
-    parameters get no gradient, as in the C# trainer)."""
+    """SegmentationModel.cs built by SegmentationModels.Create() (the paper's network): encoder, iGUM decoder and the
+    instance guidance head (zero-initialised; kept for parameter parity, never computed: semantic-only training skips
+    it and its parameters get no gradient, as in the C# trainer). Attribute names = the C# state_dict names."""
 
     def __init__(self, num_classes=11, middle_dropout=0.03, deep_dropout=0.3, offset_scale=1.0, **encoder_kw):
         super().__init__()
         self.encoder = SsnEncoder(middle_dropout=middle_dropout, deep_dropout=deep_dropout, **encoder_kw)
         c = self.encoder.out_channels
-        self.classifier = nn.Conv2d(c, num_classes, 1)
-        self.guidanceHead = nn.Conv2d(c, 2, 1)
+        self.decoder = ImprovedGuidedUpsamplingDecoder(c, num_classes)
         self.instanceHead = nn.Conv2d(c, 2, 1)
         with torch.no_grad():
-            for head in (self.guidanceHead, self.instanceHead):
-                head.weight.zero_()
-                head.bias.zero_()
+            self.instanceHead.weight.zero_()
+            self.instanceHead.bias.zero_()
         self.offset_scale = offset_scale
 
     def heads(self, images):
@@ -131,7 +141,7 @@ class SpatialSamplingNetwork(nn.Module):
         pw = (w + OUTPUT_STRIDE - 1) // OUTPUT_STRIDE * OUTPUT_STRIDE
         x = images if (ph == h and pw == w) else F.pad(images, (0, pw - w, 0, ph - h))
         f = self.encoder(x)
-        return self.classifier(f), torch.tanh(self.guidanceHead(f)), (h, w, ph, pw)
+        return self.decoder.classifier(f), torch.tanh(self.decoder.guidanceHead(f)), (h, w, ph, pw)
 
     def upsample(self, logits, guidance, sizes):
         """iGUM: class logits at the input size (bilinear), in the dtype of the arguments."""
@@ -154,5 +164,5 @@ if __name__ == "__main__":
         m = SpatialSamplingNetwork(classes)
         total, semantic = parameter_counts(m)
         print(f"{classes} classes: {total:,} parameters with the instance head, {semantic:,} without it")
-    print("C# (README): 1,269,979 for 11 classes, 1,271,011 for 19 classes (SpatialSamplingNetwork.parameters(), "
+    print("C# (README): 1,269,979 for 11 classes, 1,271,011 for 19 classes (SegmentationModels.Create().parameters(), "
           "instance head included)")

@@ -24,7 +24,7 @@ let network, normalization =
     if modelArg = "random" then
         // The paper network with random weights and random BatchNorm statistics (so that eval mode is not trivial).
         torch.manual_seed 7L |> ignore
-        let n = new Modeling.SpatialSamplingNetwork(Modeling.SsnNetworkOptions(NumClasses = 11))
+        let n = Modeling.SegmentationModels.Create(Modeling.SsnNetworkOptions(NumClasses = 11))
         use _ = torch.no_grad()
         for (_, m) in n.named_modules() do
             match m with
@@ -35,12 +35,12 @@ let network, normalization =
                 bn.bias.copy_(torch.rand_like(bn.bias).mul(sc 0.2).sub(sc 0.1)) |> ignore
             | _ -> ()
         // The zero-initialised guidance head would make iGUM plain bilinear: give it weights too.
-        n.GuidanceHead.weight.copy_(torch.randn_like(n.GuidanceHead.weight).mul(sc 0.05)) |> ignore
+        n.GuidedDecoder.GuidanceHead.weight.copy_(torch.randn_like(n.GuidedDecoder.GuidanceHead.weight).mul(sc 0.05)) |> ignore
         n, Transforms.ImageNormalization.ImageNet
     else
         let ml = Microsoft.ML.MLContext(1)
         let t = MLNetInterop.SsnModelFile.LoadTransformer<Transforms.SpatialSamplingTransformer>(ml, modelArg, ref null)
-        t.Network, t.Normalization
+        t.Model, t.Normalization
 
 network.eval()
 Modeling.NetworkWeights.SaveSafetensors(network, Path.Combine(outDir, "weights.safetensors"))
@@ -56,8 +56,8 @@ let write (name: string) (t: torch.Tensor) =
 let x = torch.tensor(chw, System.ReadOnlySpan<int64>([| 1L; 3L; int64 image.Height; int64 image.Width |]))
 write "input" x
 let noGrad = torch.no_grad()
-let output = network.forward(x)
+let output = network.ForwardHeads(x)
 write "logits" output.Logits
 write "guidance" output.Guidance
-write "upsampled" (Modeling.SpatialSamplingNetwork.UpsampleLogits(output, network.UpsamplingGrid(output)))
+write "upsampled" (network.Decode(output, torch.nn.functional.GridSampleMode.Nearest).Logits)
 printfn "wrote %s: weights.safetensors, input, logits %A, guidance, upsampled" outDir output.Logits.shape

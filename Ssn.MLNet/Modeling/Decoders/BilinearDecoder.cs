@@ -1,10 +1,9 @@
-using Ssn.MLNet.Modeling.Baselines;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
-namespace Ssn.MLNet.Modeling.Decoders;
+namespace Ssn.MLNet.Modeling;
 
 /// <summary>
 /// The decoder-free baseline: a 1×1 class head at the encoder's resolution and bilinear upsampling

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Ssn.MLNet.Modeling.Decoders;
+namespace Ssn.MLNet.Modeling;
 
 /// <summary>
 /// The Guided Upsampling Module, GUM, of the paper's reference [39] (Mazzini, "Guided Upsampling Network for

@@ -1,9 +1,8 @@
-using Ssn.MLNet.Modeling.Baselines;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Ssn.MLNet.Modeling.Decoders;
+namespace Ssn.MLNet.Modeling;
 
 /// <summary>
 /// The original GUM decoder (paper §3 and its reference [39]): a 1×1 class head at the encoder's resolution, a light

@@ -1,9 +1,8 @@
-using Ssn.MLNet.Modeling.Baselines;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Ssn.MLNet.Modeling.Decoders;
+namespace Ssn.MLNet.Modeling;
 
 /// <summary>
 /// iGUM as the whole decoder (paper §3.1, Table 1): two 1×1 heads at the encoder's resolution — class logits and a

@@ -1,0 +1,87 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
+using Ssn.MLNet.Inference;
+
+namespace Ssn.MLNet.Transforms;
+
+/// <summary>
+/// A trained segmentation network as an ML.NET transformer, whatever engine runs it: <see cref="Transform"/> adds,
+/// lazily per row, the columns of <see cref="SegmentationOutputColumns"/> — the predicted class map, the instance-id map
+/// and the instance list (paper §4) — at each input image's own size, predicting rows of equal size in batches. Works with
+/// <c>PredictionEngine</c>; concurrent <see cref="Transform"/> calls are safe. The engines are the derived types:
+/// <c>SpatialSamplingTransformer</c> (TorchSharp, package Ssn.MLNet) and <see cref="Onnx.SsnOnnxTransformer"/>
+/// (ONNX Runtime, this package, no libtorch); each saves its own weights into the ML.NET model file.
+/// </summary>
+public abstract class SegmentationTransformer : ITransformer, IDisposable
+{
+    private readonly string name;
+
+    /// <summary>Validates and keeps what every engine shares.</summary>
+    /// <param name="name">The transformer's name in error messages.</param>
+    /// <param name="classNames">Names of the classes, indexed by train id.</param>
+    /// <param name="numClasses">Classes of the network (must equal the number of names).</param>
+    /// <param name="normalization">Input normalisation used in training (default ImageNet).</param>
+    /// <param name="options">Columns and output options.</param>
+    protected SegmentationTransformer(string name, IReadOnlyList<string> classNames, long numClasses,
+        ImageNormalization? normalization, SpatialSamplingTransformerOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(classNames);
+        Options = options ?? new SpatialSamplingTransformerOptions();
+        Options.Validate();
+        if (classNames.Count != numClasses)
+            throw new ArgumentException($"{classNames.Count} class names were given for a network with {numClasses} classes.", nameof(classNames));
+        this.name = name;
+        ClassNames = classNames.ToArray();
+        Normalization = normalization ?? ImageNormalization.ImageNet;
+    }
+
+    /// <summary>Class names by train id.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>Input normalisation.</summary>
+    public ImageNormalization Normalization { get; }
+
+    /// <summary>Columns and output options.</summary>
+    public SpatialSamplingTransformerOptions Options { get; }
+
+    /// <inheritdoc />
+    public bool IsRowToRowMapper => true;
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) =>
+        SegmentationOutputSchema.Build(inputSchema, ImageColumn(inputSchema), ClassNames, Options.OutputScores);
+
+    /// <summary>The image column, validated.</summary>
+    public DataViewSchema.Column ImageColumn(DataViewSchema schema) => SegmentationOutputSchema.ImageColumn(schema, Options.ImageColumnName, name);
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new SegmentationDataView(this, input, GetOutputSchema(input.Schema));
+    }
+
+    /// <inheritdoc />
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
+        new SegmentationRowMapper(this, inputSchema, GetOutputSchema(inputSchema));
+
+    /// <summary>Predicts images (all the same size) in one batch.</summary>
+    internal IReadOnlyList<SsnPrediction> PredictImages(IReadOnlyList<MLImage> images)
+    {
+        var (data, h, w) = SegmentationOutputSchema.Batch(images, Normalization);
+        return Predict(data, images.Count, h, w);
+    }
+
+    /// <summary>The engine: predicts <paramref name="count"/> normalised CHW images of <paramref name="height"/>×<paramref name="width"/>
+    /// (with per-class scores when <see cref="SpatialSamplingTransformerOptions.OutputScores"/>).</summary>
+    protected abstract IReadOnlyList<SsnPrediction> Predict(float[] images, int count, int height, int width);
+
+    void ICanSaveModel.Save(ModelSaveContext ctx) => Save(ctx);
+
+    /// <summary>Writes the transformer into an ML.NET model file (the engine's own format).</summary>
+    protected abstract void Save(ModelSaveContext ctx);
+
+    /// <inheritdoc />
+    public abstract void Dispose();
+}
