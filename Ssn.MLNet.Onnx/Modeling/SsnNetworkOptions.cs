@@ -55,7 +55,7 @@ public sealed record SsnNetworkOptions
 
     /// <summary>
     /// The residual blocks' design (paper Table 3): default <see cref="LnbDesign.Lightweight"/>, the paper's
-    /// Lightweight Non-bottleneck-1D; other rows build <c>NonBottleneck1DDesignStep</c> blocks for the ablation.
+    /// Lightweight Non-bottleneck-1D; the other rows are the ablation (<c>NonBottleneck1D</c> builds every row).
     /// An options JSON without it (e.g. written by another tool) loads as Lightweight.
     /// </summary>
     public LnbDesign LnbDesign { get; init; } = LnbDesign.Lightweight;

@@ -35,8 +35,8 @@ public sealed class BatchNormFoldingTests
         Assert.IsTrue(logitDiff < 1e-4, $"logits differ by {logitDiff}");
         Assert.IsTrue(centreDiff < 1e-4, $"centres differ by {centreDiff}");
         // Folding really changed the weights (a test that cannot pass by accident).
-        var w0 = ((SsnEncoder)net.Encoder).Blocks.OfType<LightweightNonBottleneck1D>().First().named_parameters().First(p => p.name.Contains("conv1x3")).parameter;
-        var w1 = ((SsnEncoder)folded.Encoder).Blocks.OfType<LightweightNonBottleneck1D>().First().named_parameters().First(p => p.name.Contains("conv1x3")).parameter;
+        var w0 = ((SsnEncoder)net.Encoder).Blocks.OfType<NonBottleneck1D>().First().named_parameters().First(p => p.name.Contains("conv1x3")).parameter;
+        var w1 = ((SsnEncoder)folded.Encoder).Blocks.OfType<NonBottleneck1D>().First().named_parameters().First(p => p.name.Contains("conv1x3")).parameter;
         Assert.IsTrue((w0 - w1).abs().max().item<float>() > 1e-3, "folding did not change conv weights");
     }
 }

@@ -84,21 +84,15 @@ public sealed class LnbDesignTests
     }
 
     [TestMethod]
-    public void TheLightweightPresetBuildsThePapersModuleAndOtherRowsTheDesignStep()
+    public void EveryRowBuildsNonBottleneck1DBlocksOfItsDesign()
     {
-        using (var net = SegmentationModels.Create(Options(LnbDesign.Lightweight)))
-        {
-            var blocks = ((SsnEncoder)net.Encoder).Blocks.Where(b => b is not DownsamplerBlock).ToList();
-            Assert.HasCount(4, blocks);
-            Assert.IsTrue(blocks.All(b => b.GetType() == typeof(LightweightNonBottleneck1D)), string.Join(", ", blocks.Select(b => b.GetType().Name)));
-        }
-        foreach (var row in LnbDesign.TableRows.Take(5))
+        foreach (var row in LnbDesign.TableRows)
         {
             using var net = SegmentationModels.Create(Options(row));
             var blocks = ((SsnEncoder)net.Encoder).Blocks.Where(b => b is not DownsamplerBlock).ToList();
             Assert.HasCount(4, blocks);
-            Assert.IsTrue(blocks.All(b => b is NonBottleneck1DDesignStep s && s.Design == row), row.Name);
-            CollectionAssert.AreEqual(new long[] { 1, 1, 2, 4 }, blocks.Cast<NonBottleneck1DDesignStep>().Select(b => b.Dilation).ToArray());
+            Assert.IsTrue(blocks.All(b => b is NonBottleneck1D s && s.Design == row), row.Name + ": " + string.Join(", ", blocks.Select(b => b.GetType().Name)));
+            CollectionAssert.AreEqual(new long[] { 1, 1, 2, 4 }, blocks.Cast<NonBottleneck1D>().Select(b => b.Dilation).ToArray());
         }
     }
 
@@ -184,33 +178,53 @@ public sealed class LnbDesignTests
         }
     }
 
+    /// <summary>
+    /// The block against the formulas written out with functional ops on its own weights: Fig. 5 for the Lightweight
+    /// module (1×1 → PReLU → 3×1(d) → PReLU → 1×3(d) → BN → PReLU → 1×1 → BN → +x → PReLU) and ERFNet's Fig. 2c for
+    /// no step (3×1 → ReLU → 1×3 → BN → ReLU → 3×1(d) → ReLU → 1×3(d) → BN → +x → ReLU), in eval mode with non-trivial
+    /// BatchNorm statistics.
+    /// </summary>
     [TestMethod]
-    public void WithAllStepsTheDesignStepComputesWhatTheLightweightModuleComputes()
+    [DataRow(5)]
+    [DataRow(0)]
+    public void TheBlockComputesItsPapersFormula(int row)
     {
+        var design = LnbDesign.TableRows[row];
         using var scope = NewDisposeScope();
-        using var lightweight = new LightweightNonBottleneck1D(16, 0, 2);
-        using var step = new NonBottleneck1DDesignStep(16, 0, 2, LnbDesign.Lightweight);
-        var renamed = new Dictionary<string, string>
-        {
-            ["conv1x1In"] = "first", ["conv1x1Out"] = "second", ["bn1"] = "bn1x3", ["bn2"] = "bnSecond",
-        };
+        manual_seed(4);
+        using var block = new NonBottleneck1D(16, 0.3, 2, design);
+        var w = block.state_dict();
         using (no_grad())
-        {
-            foreach (var (name, t) in lightweight.state_dict())
-            {
-                var parts = name.Split('.', 2);
-                var target = step.state_dict()[$"{renamed.GetValueOrDefault(parts[0], parts[0])}.{parts[1]}"];
-                t.copy_(randn_like(t.to(float32)).abs().add(0.1).to(t.dtype));
-                target.copy_(t);
-            }
-        }
-        Assert.AreEqual(lightweight.parameters().Sum(p => p.numel()), step.parameters().Sum(p => p.numel()));
-        lightweight.eval();
-        step.eval();
+            foreach (var (name, t) in w)
+                if (t.is_floating_point()) t.copy_(randn_like(t).abs().mul(0.2).add(0.05));
+        block.eval();
         using var _ = no_grad();
         var x = randn(2, 16, 12, 20);
-        double diff = (lightweight.call(x) - step.call(x)).abs().max().item<float>();
-        Assert.IsTrue(diff < 1e-5, $"outputs differ by {diff}");
+        Tensor C(Tensor y, string name, (long, long) padding, (long, long) dilation) =>
+            nn.functional.conv2d(y, w[name + ".weight"], w.TryGetValue(name + ".bias", out var bias) ? bias : null,
+                strides: new long[] { 1, 1 }, padding: new[] { padding.Item1, padding.Item2 }, dilation: new[] { dilation.Item1, dilation.Item2 });
+        Tensor Bn(Tensor y, string name) => nn.functional.batch_norm(y, w[name + ".running_mean"], w[name + ".running_var"],
+            w[name + ".weight"], w[name + ".bias"], training: false, eps: 1e-3);
+        Tensor Act(Tensor y, string name) => design.PRelu ? nn.functional.prelu(y, w[name + ".weight"]) : nn.functional.relu(y);
+        Tensor expected;
+        if (design.Moved1x1)
+        {
+            var y = Act(C(x, "first", (0, 0), (1, 1)), "act1");
+            y = Act(C(y, "conv3x1", (2, 0), (2, 1)), "act2");
+            y = Act(Bn(C(y, "conv1x3", (0, 2), (1, 2)), "bn1x3"), "act3");
+            expected = Act(Bn(C(y, "second", (0, 0), (1, 1)), "bnSecond") + x, "actOut");
+        }
+        else
+        {
+            var y = Act(C(x, "first", (1, 0), (1, 1)), "act1");
+            y = Act(Bn(C(y, "second", (0, 1), (1, 1)), "bnSecond"), "act2");
+            y = Act(C(y, "conv3x1", (2, 0), (2, 1)), "act3");
+            expected = Act(Bn(C(y, "conv1x3", (0, 2), (1, 2)), "bn1x3") + x, "actOut");
+        }
+        Assert.AreEqual(!design.NoBias, w.ContainsKey("first.bias"), "biases as the design says");
+        double diff = (block.call(x) - expected).abs().max().item<float>();
+        Assert.IsTrue(diff < 1e-5, $"{design.Name}: the block differs from the formula by {diff}");
+        Assert.IsTrue(expected.abs().max().item<float>() > 0.1, "the reference is not trivially zero");
     }
 
     [TestMethod]
@@ -260,7 +274,7 @@ public sealed class LnbDesignTests
         stream.Position = 0;
         using var loaded = SegmentationModelSerializer.Load(stream);
         Assert.AreEqual(LnbDesign.Lightweight, loaded.Options.LnbDesign);
-        Assert.IsTrue(((SsnEncoder)loaded.Encoder).Blocks.OfType<LightweightNonBottleneck1D>().Any());
+        Assert.IsTrue(((SsnEncoder)loaded.Encoder).Blocks.OfType<NonBottleneck1D>().All(b => b.Design == LnbDesign.Lightweight));
     }
 
     [TestMethod]

@@ -149,7 +149,7 @@ public static class SsnOnnxExporter
             x = m switch
             {
                 DownsamplerBlock d => Downsampler(g, d, x, quantisation),
-                LightweightNonBottleneck1D l => NonBottleneck(g, l, x, quantisation),
+                NonBottleneck1D l => NonBottleneck(g, l, x, quantisation),
                 _ => throw new NotSupportedException($"Encoder block {block} ({m.GetType().Name}) has no ONNX export."),
             };
             block++;
@@ -251,16 +251,17 @@ public static class SsnOnnxExporter
         return PRelu(g, (PReLU)parts["act"], y);
     }
 
-    private static string NonBottleneck(OnnxGraph g, LightweightNonBottleneck1D l, string x, Quantisation? q)
+    /// <summary>The Lightweight Non-bt-1D (the design <see cref="Build"/> checked): 1×1, 3×1(d), 1×3(d), moved 1×1, PReLU.</summary>
+    private static string NonBottleneck(OnnxGraph g, NonBottleneck1D l, string x, Quantisation? q)
     {
         var p = Children(l);
         long d = l.Dilation;
-        var y = PRelu(g, (PReLU)p["act1"], Conv(g, (Conv2d)p["conv1x1In"], x, 1, 0, 0, 1, 1, null, q));
+        var y = PRelu(g, (PReLU)p["act1"], Conv(g, (Conv2d)p["first"], x, 1, 0, 0, 1, 1, null, q));
         y = PRelu(g, (PReLU)p["act2"], Conv(g, (Conv2d)p["conv3x1"], y, 1, d, 0, d, 1, null, q));
         y = Conv(g, (Conv2d)p["conv1x3"], y, 1, 0, d, 1, d, null, q);
-        if (((Conv2d)p["conv1x3"]).bias is null) y = BatchNorm(g, (BatchNorm2d)p["bn1"], y);
-        y = Conv(g, (Conv2d)p["conv1x1Out"], PRelu(g, (PReLU)p["act3"], y), 1, 0, 0, 1, 1, null, q);
-        if (((Conv2d)p["conv1x1Out"]).bias is null) y = BatchNorm(g, (BatchNorm2d)p["bn2"], y);
+        if (!l.IsFolded) y = BatchNorm(g, (BatchNorm2d)p["bn1x3"], y);
+        y = Conv(g, (Conv2d)p["second"], PRelu(g, (PReLU)p["act3"], y), 1, 0, 0, 1, 1, null, q);
+        if (!l.IsFolded) y = BatchNorm(g, (BatchNorm2d)p["bnSecond"], y);
         return PRelu(g, (PReLU)p["actOut"], g.Node("Add", new[] { y, x }));
     }
 

@@ -41,27 +41,28 @@ class DownsamplerBlock(nn.Module):
 
 
 class LightweightNonBottleneck1D(nn.Module):
-    """x -> 1x1 -> PReLU -> 3x1(d) -> PReLU -> 1x3(d) -> BN -> PReLU -> 1x1 -> BN -> Dropout2d -> (+x) -> PReLU.
+    """NonBottleneck1D.cs with LnbDesign.Lightweight (attribute names = its state_dict names):
+    x -> first 1x1 -> PReLU -> 3x1(d) -> PReLU -> 1x3(d) -> BN -> PReLU -> second 1x1 -> BN -> Dropout2d -> (+x) -> PReLU.
     All convolutions without bias."""
 
     def __init__(self, channels, dropout, dilation):
         super().__init__()
         c, d = channels, dilation
-        self.conv1x1In = nn.Conv2d(c, c, 1, bias=False)
+        self.first = nn.Conv2d(c, c, 1, bias=False)
         self.conv3x1 = nn.Conv2d(c, c, (3, 1), padding=(d, 0), dilation=(d, 1), bias=False)
         self.conv1x3 = nn.Conv2d(c, c, (1, 3), padding=(0, d), dilation=(1, d), bias=False)
-        self.conv1x1Out = nn.Conv2d(c, c, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(c, eps=1e-3)
-        self.bn2 = nn.BatchNorm2d(c, eps=1e-3)
+        self.second = nn.Conv2d(c, c, 1, bias=False)
+        self.bn1x3 = nn.BatchNorm2d(c, eps=1e-3)
+        self.bnSecond = nn.BatchNorm2d(c, eps=1e-3)
         self.act1, self.act2, self.act3, self.actOut = PReLU(c), PReLU(c), PReLU(c), PReLU(c)
         self.dropout = nn.Dropout2d(dropout)  # TorchSharp's Dropout2d(p) is also applied when p = 0 (identity)
         self.dilation = dilation
 
     def forward(self, x):
-        y = self.act1(self.conv1x1In(x))
+        y = self.act1(self.first(x))
         y = self.act2(self.conv3x1(y))
-        y = self.bn1(self.conv1x3(y))
-        y = self.bn2(self.conv1x1Out(self.act3(y)))
+        y = self.bn1x3(self.conv1x3(y))
+        y = self.bnSecond(self.second(self.act3(y)))
         y = self.dropout(y)
         return self.actOut(y + x)
 

@@ -33,15 +33,9 @@ public sealed class SsnEncoder : SegmentationEncoder
         RegisterComponents();
     }
 
-    /// <summary>
-    /// A residual block of <paramref name="design"/>: the paper's <see cref="LightweightNonBottleneck1D"/> for
-    /// <see cref="LnbDesign.Lightweight"/> (the module that saved models and the ONNX exporter know), otherwise a
-    /// <see cref="NonBottleneck1DDesignStep"/> (Table 3 ablation).
-    /// </summary>
+    /// <summary>A residual block of <paramref name="design"/>: the paper's Lightweight Non-bt-1D, or a Table 3 ablation row.</summary>
     private static nn.Module<Tensor, Tensor> Block(LnbDesign design, long channels, double dropout, long dilation) =>
-        design == LnbDesign.Lightweight
-            ? new LightweightNonBottleneck1D(channels, dropout, dilation)
-            : new NonBottleneck1DDesignStep(channels, dropout, dilation, design);
+        new NonBottleneck1D(channels, dropout, dilation, design);
 
     /// <inheritdoc />
     public override long OutputChannels { get; }
@@ -70,8 +64,7 @@ public sealed class SsnEncoder : SegmentationEncoder
             switch (block)
             {
                 case DownsamplerBlock d: d.FoldBatchNorm(); break;
-                case LightweightNonBottleneck1D l: l.FoldBatchNorm(); break;
-                case NonBottleneck1DDesignStep s: s.FoldBatchNorm(); break;
+                case NonBottleneck1D b: b.FoldBatchNorm(); break;
                 default: throw new InvalidOperationException($"Encoder block {block.GetType().Name} cannot fold its BatchNorm.");
             }
         }
