@@ -30,7 +30,8 @@ public sealed class AugmentationOptions
     /// <summary>Saturation jitter: blend with the grey image by a factor from [1 − s, 1 + s]. Default 0.2.</summary>
     public float Saturation { get; set; } = 0.2f;
 
-    internal void Validate()
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option.</summary>
+    public void Validate()
     {
         if (FlipProbability is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(FlipProbability), FlipProbability, "Must be in [0, 1].");
         if (!(MinScale > 0)) throw new ArgumentOutOfRangeException(nameof(MinScale), MinScale, "Must be > 0.");
