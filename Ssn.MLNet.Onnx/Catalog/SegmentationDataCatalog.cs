@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Ssn.MLNet.Data;
-using Ssn.MLNet.Data.Synthetic;
 
 namespace Ssn.MLNet.Catalog;
 
@@ -35,15 +34,4 @@ public sealed class SegmentationDataCatalog
     public ImageFolderDataSource LoadImageFolder(string imageFolder, string maskFolder, IReadOnlyList<string> classNames, string maskSuffix = "",
         (int Width, int Height)? imageSize = null) =>
         new(imageFolder, maskFolder, classNames, maskSuffix, imageSize);
-
-    /// <summary>
-    /// Writes (or reuses, when a complete one with the same options is there) a synthetic street-scene dataset in the
-    /// exact Cityscapes layout under <paramref name="root"/>, then returns the <paramref name="split"/> split.
-    /// </summary>
-    public CityscapesDataSource LoadSyntheticCityscapes(string root, SyntheticCityscapesOptions? options = null, string split = "train")
-    {
-        var generator = new SyntheticCityscapesGenerator(options);
-        generator.EnsureGenerated(root);
-        return new CityscapesDataSource(root, split, (generator.Options.Width, generator.Options.Height));
-    }
 }
