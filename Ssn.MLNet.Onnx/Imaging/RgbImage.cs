@@ -45,11 +45,27 @@ public sealed class RgbImage
     /// <param name="destination">At least <c>3 * Width * Height</c> floats.</param>
     /// <param name="mean">Per-channel mean (R, G, B) in [0, 1] units, or empty for 0.</param>
     /// <param name="std">Per-channel standard deviation, or empty for 1.</param>
-    public void CopyToChw(Span<float> destination, ReadOnlySpan<float> mean = default, ReadOnlySpan<float> std = default)
+    public void CopyToChw(Span<float> destination, ReadOnlySpan<float> mean = default, ReadOnlySpan<float> std = default) =>
+        InterleavedToChw(Pixels, 3, 0, 2, Width, Height, destination, mean, std);
+
+    /// <summary>
+    /// As <see cref="CopyToChw(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/> straight from an ML.NET image's
+    /// BGRA32 or RGBA32 pixels (no intermediate RGB copy): the one conversion an image makes on its way to the network.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The image has another pixel format.</exception>
+    public static void CopyToChw(MLImage image, Span<float> destination, ReadOnlySpan<float> mean = default, ReadOnlySpan<float> std = default)
     {
-        int plane = Width * Height;
+        ArgumentNullException.ThrowIfNull(image);
+        var (r, b) = RedBlueOffsets(image);
+        InterleavedToChw(image.Pixels, 4, r, b, image.Width, image.Height, destination, mean, std);
+    }
+
+    private static void InterleavedToChw(ReadOnlySpan<byte> pixels, int bytesPerPixel, int red, int blue, int width, int height,
+        Span<float> destination, ReadOnlySpan<float> mean, ReadOnlySpan<float> std)
+    {
+        int plane = width * height;
         if (destination.Length < 3 * plane)
-            throw new ArgumentException($"Destination holds {destination.Length} floats; 3×{Height}×{Width} needs {3 * plane}.", nameof(destination));
+            throw new ArgumentException($"Destination holds {destination.Length} floats; 3×{height}×{width} needs {3 * plane}.", nameof(destination));
         if (!mean.IsEmpty && mean.Length != 3) throw new ArgumentException("mean needs 3 values (R, G, B).", nameof(mean));
         if (!std.IsEmpty && std.Length != 3) throw new ArgumentException("std needs 3 values (R, G, B).", nameof(std));
         for (int c = 0; c < 3; c++)
@@ -57,11 +73,19 @@ public sealed class RgbImage
             float scale = 1f / (255f * (std.IsEmpty ? 1f : std[c]));
             float shift = (mean.IsEmpty ? 0f : mean[c]) / (std.IsEmpty ? 1f : std[c]);
             Span<float> dst = destination.Slice(c * plane, plane);
-            for (int i = 0, j = c; i < plane; i++, j += 3) dst[i] = Pixels[j] * scale - shift;
+            for (int i = 0, j = c switch { 0 => red, 1 => 1, _ => blue }; i < plane; i++, j += bytesPerPixel) dst[i] = pixels[j] * scale - shift;
         }
     }
 
-    /// <summary>Returns the image as a new planar float array (3 × H × W), see <see cref="CopyToChw"/>.</summary>
+    /// <summary>Byte offsets of red and blue within a pixel of <paramref name="image"/> (BGRA32 or RGBA32).</summary>
+    private static (int Red, int Blue) RedBlueOffsets(MLImage image) => image.PixelFormat switch
+    {
+        MLPixelFormat.Bgra32 => (2, 0),
+        MLPixelFormat.Rgba32 => (0, 2),
+        _ => throw new NotSupportedException($"MLImage pixel format {image.PixelFormat} is not supported (BGRA32 or RGBA32 expected)."),
+    };
+
+    /// <summary>Returns the image as a new planar float array (3 × H × W), see <see cref="CopyToChw(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>.</summary>
     /// <param name="mean">Per-channel mean (R, G, B) in [0, 1] units, or <c>null</c> for 0.</param>
     /// <param name="std">Per-channel standard deviation, or <c>null</c> for 1.</param>
     public float[] ToChw(float[]? mean = null, float[]? std = null)
@@ -92,12 +116,7 @@ public sealed class RgbImage
     public static RgbImage FromMLImage(MLImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        (int r, int b) = image.PixelFormat switch
-        {
-            MLPixelFormat.Bgra32 => (2, 0),
-            MLPixelFormat.Rgba32 => (0, 2),
-            _ => throw new NotSupportedException($"MLImage pixel format {image.PixelFormat} is not supported (BGRA32 or RGBA32 expected)."),
-        };
+        var (r, b) = RedBlueOffsets(image);
         ReadOnlySpan<byte> src = image.Pixels;
         int n = image.Width * image.Height;
         var rgb = new byte[n * 3];

@@ -16,7 +16,7 @@ public sealed record ImageNormalization(float[] Mean, float[] Std)
     public static ImageNormalization ImageNet { get; } = new(new[] { 0.485f, 0.456f, 0.406f }, new[] { 0.229f, 0.224f, 0.225f });
 
     /// <summary>Writes <paramref name="image"/> as normalised CHW floats into <paramref name="destination"/> (3 × H × W).</summary>
-    public void ToChw(MLImage image, Span<float> destination) => ToChw(RgbImage.FromMLImage(image), destination);
+    public void ToChw(MLImage image, Span<float> destination) => RgbImage.CopyToChw(image, destination, Mean, Std);
 
     /// <summary>Writes <paramref name="image"/> as normalised CHW floats into <paramref name="destination"/> (3 × H × W).</summary>
     public void ToChw(RgbImage image, Span<float> destination) => image.CopyToChw(destination, Mean, Std);

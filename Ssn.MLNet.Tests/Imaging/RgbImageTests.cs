@@ -44,6 +44,25 @@ public sealed class RgbImageTests
     }
 
     [TestMethod]
+    public void AnMLImageGoesToChwDirectlyWithTheSameValuesInBothChannelOrders()
+    {
+        RgbImage img = Sample();
+        float[] mean = [0.5f, 0.25f, 0.125f], std = [2f, 4f, 8f];
+        float[] expected = img.ToChw(mean, std);
+        using MLImage bgra = img.ToMLImage();
+        var rgbaPixels = new byte[4 * 6];
+        for (int i = 0; i < 6; i++) (rgbaPixels[4 * i], rgbaPixels[4 * i + 1], rgbaPixels[4 * i + 2], rgbaPixels[4 * i + 3]) = (img.Pixels[3 * i], img.Pixels[3 * i + 1], img.Pixels[3 * i + 2], 7);
+        using MLImage rgba = MLImage.CreateFromPixels(3, 2, MLPixelFormat.Rgba32, rgbaPixels);
+        foreach (var ml in new[] { bgra, rgba })
+        {
+            var chw = new float[18];
+            RgbImage.CopyToChw(ml, chw, mean, std);
+            CollectionAssert.AreEqual(expected, chw, $"{ml.PixelFormat}: bit for bit what the RGB path gives");
+        }
+        Assert.AreEqual((img.Pixels[14] / 255f - 0.125f) / 8f, expected[2 * 6 + 4], 1e-6f, "blue of pixel 4, by hand");
+    }
+
+    [TestMethod]
     public void MLImageConversionIsBgraAndRoundTrips()
     {
         RgbImage img = Sample();
