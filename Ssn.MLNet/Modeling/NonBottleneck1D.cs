@@ -16,7 +16,7 @@ namespace Ssn.MLNet.Modeling;
 /// With "Moved 1x1" (the Lightweight module): <c>x → 1×1 → act → 3×1(d) → act → 1×3(d) → BN → act → 1×1 → BN → Dropout → (+x) → act</c>.<br/>
 /// act is ReLU, or per-channel PReLU with "PReLU"; convolutions have biases unless "No Bias".
 /// </remarks>
-public sealed class NonBottleneck1D : nn.Module<Tensor, Tensor>
+public sealed class NonBottleneck1D : nn.Module<Tensor, Tensor>, Onnx.IOnnxWritable
 {
     // Declared (registered) in the Lightweight module's order: its parameters and state_dict read first, 3×1, 1×3, second.
     private readonly Conv2d first, conv3x1, conv1x3, second;
@@ -101,4 +101,19 @@ public sealed class NonBottleneck1D : nn.Module<Tensor, Tensor>
     }
 
     private Tensor Normalise(BatchNorm2d bn, Tensor y) => folded ? y : bn.call(y);
+
+    /// <summary>Writes the Lightweight module (Fig. 5) as ONNX nodes; the other Table 3 designs have no export.</summary>
+    string Onnx.IOnnxWritable.WriteOnnx(Onnx.OnnxModuleWriter writer, string x)
+    {
+        if (Design != LnbDesign.Lightweight)
+            throw new NotSupportedException($"ONNX export covers the Lightweight Non-bt-1D only, not the Table 3 design \"{Design.Name}\".");
+        long d = Dilation;
+        var y = writer.PRelu((PReLU)act1, writer.Conv(first, x, 1, 0, 0, 1, 1));
+        y = writer.PRelu((PReLU)act2, writer.Conv(conv3x1, y, 1, d, 0, d, 1));
+        y = writer.Conv(conv1x3, y, 1, 0, d, 1, d);
+        if (!folded) y = writer.BatchNorm(bn1x3, y);
+        y = writer.Conv(second, writer.PRelu((PReLU)act3, y), 1, 0, 0, 1, 1);
+        if (!folded) y = writer.BatchNorm(bnSecond, y);
+        return writer.PRelu((PReLU)actOut, writer.Graph.Node("Add", new[] { y, x }));
+    }
 }

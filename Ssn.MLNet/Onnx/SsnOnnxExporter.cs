@@ -118,15 +118,6 @@ public static class SsnOnnxExporter
             copy?.Dispose();
         }
     }
-
-    /// <summary>Calibration (records the encoder convolutions' inputs and outputs) or quantisation (uses their ranges).</summary>
-    private sealed class Quantisation
-    {
-        public List<string> Observed { get; } = new();
-
-        public Dictionary<string, (float Min, float Max)>? Ranges { get; init; }
-    }
-
     /// <summary>Exports <paramref name="network"/> to the file <paramref name="path"/> (written via a temporary file and a rename).</summary>
     public static void Export(SegmentationModel network, string path, SsnOnnxExportOptions? options = null)
     {
@@ -143,21 +134,19 @@ public static class SsnOnnxExporter
             throw new NotSupportedException($"ONNX export supports only the Lightweight Non-bt-1D blocks; this network has {nameof(SsnNetworkOptions)}.{nameof(SsnNetworkOptions.LnbDesign)} = \"{o.LnbDesign.Name}\" (a Table 3 ablation design).");
         var g = new OnnxGraph("SpatialSamplingNetwork", options.Opset);
         var x = g.Input(SsnOnnxNames.Image, OnnxDataType.Float, "N", (long)o.InputChannels, "H", "W");
+        var encoderWriter = new OnnxModuleWriter(g, quantisation);
         int block = 0;
         foreach (var m in encoder.Blocks)
         {
-            x = m switch
-            {
-                DownsamplerBlock d => Downsampler(g, d, x, quantisation),
-                NonBottleneck1D l => NonBottleneck(g, l, x, quantisation),
-                _ => throw new NotSupportedException($"Encoder block {block} ({m.GetType().Name}) has no ONNX export."),
-            };
+            x = m is IOnnxWritable writable ? writable.WriteOnnx(encoderWriter, x)
+                : throw new NotSupportedException($"Encoder block {block} ({m.GetType().Name}) has no ONNX export.");
             block++;
         }
         var features = x;
-        var logits = Conv(g, igum.ClassHead, features, 1, 0, 0, 1, 1, SsnOnnxNames.Logits);
-        var guidance = g.Node("Tanh", new[] { Conv(g, igum.GuidanceHead, features, 1, 0, 0, 1, 1) }, SsnOnnxNames.Guidance);
-        var instanceGuidance = g.Node("Tanh", new[] { Conv(g, instanceHead, features, 1, 0, 0, 1, 1) }, SsnOnnxNames.InstanceGuidance);
+        var heads = new OnnxModuleWriter(g, null); // the heads stay fp32
+        var logits = heads.Conv(igum.ClassHead, features, 1, 0, 0, 1, 1, SsnOnnxNames.Logits);
+        var guidance = g.Node("Tanh", new[] { heads.Conv(igum.GuidanceHead, features, 1, 0, 0, 1, 1) }, SsnOnnxNames.Guidance);
+        var instanceGuidance = g.Node("Tanh", new[] { heads.Conv(instanceHead, features, 1, 0, 0, 1, 1) }, SsnOnnxNames.InstanceGuidance);
 
         // Instance module (§4): grid = regular + offsets·unit; centres₀ = regular; t × GridSample(bilinear, border).
         string linear = options.Opset >= 20 ? "linear" : "bilinear";
@@ -234,151 +223,5 @@ public static class SsnOnnxExporter
         var hw = g.Node("Cast", new[] { g.Node("Concat", new[] { g.Node("Unsqueeze", new[] { w, g.Ints(0) }), g.Node("Unsqueeze", new[] { h, g.Ints(0) }) }, null, Attr("axis", 0L)) },
             null, Attr("to", (long)OnnxDataType.Float));
         return g.Node("Div", new[] { g.Scalar((float)(2 * scale)), hw });
-    }
-
-    private static string Downsampler(OnnxGraph g, DownsamplerBlock d, string x, Quantisation? q)
-    {
-        var parts = Children(d);
-        var conv = Conv(g, (Conv2d)parts["conv"], x, 2, 1, 1, 1, 1, null, q);
-        var pooled = g.Node("MaxPool", new[] { x }, null, Attr("kernel_shape", new long[] { 2, 2 }), Attr("strides", new long[] { 2, 2 }));
-        if (d.IsFolded)
-        {
-            var buffers = d.named_buffers().ToDictionary(b => b.name, b => b.buffer);
-            pooled = g.Node("Add", new[] { g.Node("Mul", new[] { pooled, Channelwise(g, "pool_scale", buffers["pool_scale"]) }), Channelwise(g, "pool_shift", buffers["pool_shift"]) });
-        }
-        var y = g.Node("Concat", new[] { conv, pooled }, null, Attr("axis", 1L));
-        if (!d.IsFolded) y = BatchNorm(g, (BatchNorm2d)parts["bn"], y);
-        return PRelu(g, (PReLU)parts["act"], y);
-    }
-
-    /// <summary>The Lightweight Non-bt-1D (the design <see cref="Build"/> checked): 1×1, 3×1(d), 1×3(d), moved 1×1, PReLU.</summary>
-    private static string NonBottleneck(OnnxGraph g, NonBottleneck1D l, string x, Quantisation? q)
-    {
-        var p = Children(l);
-        long d = l.Dilation;
-        var y = PRelu(g, (PReLU)p["act1"], Conv(g, (Conv2d)p["first"], x, 1, 0, 0, 1, 1, null, q));
-        y = PRelu(g, (PReLU)p["act2"], Conv(g, (Conv2d)p["conv3x1"], y, 1, d, 0, d, 1, null, q));
-        y = Conv(g, (Conv2d)p["conv1x3"], y, 1, 0, d, 1, d, null, q);
-        if (!l.IsFolded) y = BatchNorm(g, (BatchNorm2d)p["bn1x3"], y);
-        y = Conv(g, (Conv2d)p["second"], PRelu(g, (PReLU)p["act3"], y), 1, 0, 0, 1, 1, null, q);
-        if (!l.IsFolded) y = BatchNorm(g, (BatchNorm2d)p["bnSecond"], y);
-        return PRelu(g, (PReLU)p["actOut"], g.Node("Add", new[] { y, x }));
-    }
-
-    private static Dictionary<string, nn.Module> Children(nn.Module m) => m.named_children().ToDictionary(c => c.name, c => c.module);
-
-    private static float[] Values(Tensor t)
-    {
-        using var c = t.detach().to(ScalarType.Float32).cpu().contiguous();
-        return c.data<float>().ToArray();
-    }
-
-    private static string Conv(OnnxGraph g, Conv2d conv, string x, long stride, long padH, long padW, long dilH, long dilW,
-        string? output = null, Quantisation? q = null)
-    {
-        var weight = conv.weight!;
-        var attributes = new[]
-        {
-            Attr("kernel_shape", new[] { weight.shape[2], weight.shape[3] }),
-            Attr("strides", new[] { stride, stride }),
-            Attr("pads", new[] { padH, padW, padH, padW }),
-            Attr("dilations", new[] { dilH, dilW }),
-        };
-        var values = Values(weight);
-        float[]? bias = conv.bias is null ? null : Values(conv.bias);
-        if (q?.Ranges is { } ranges && ranges.TryGetValue(x, out var inRange))
-        {
-            // Predict the output name (the next Conv's) to find its calibrated range.
-            var y = QuantisedConv(g, x, inRange, weight.shape, values, bias, attributes, out var convOut);
-            if (!ranges.TryGetValue(convOut, out var outRange))
-                throw new InvalidOperationException($"No calibration range for '{convOut}'.");
-            return QuantiseDequantise(g, y, outRange);
-        }
-        var w = g.Constant("weight", weight.shape, values);
-        var inputs = bias is null ? new[] { x, w } : new[] { x, w, g.Constant("bias", conv.bias!.shape, bias) };
-        var result = g.Node("Conv", inputs, output, attributes);
-        if (q is { Ranges: null })
-        {
-            if (!q.Observed.Contains(x)) q.Observed.Add(x);
-            q.Observed.Add(result);
-        }
-        return result;
-    }
-
-    /// <summary>uint8 scale and zero point of a range (widened to contain 0, as quantisation requires).</summary>
-    private static (float Scale, byte Zero) Affine((float Min, float Max) range)
-    {
-        float min = Math.Min(range.Min, 0), max = Math.Max(range.Max, 0);
-        float scale = Math.Max((max - min) / 255f, 1e-8f);
-        return (scale, (byte)Math.Clamp(MathF.Round(-min / scale), 0, 255));
-    }
-
-    private static string QuantiseDequantise(OnnxGraph g, string x, (float Min, float Max) range)
-    {
-        var (scale, zero) = Affine(range);
-        var s = g.Scalar(scale);
-        var z = g.Tensor("zp", OnnxDataType.UInt8, Array.Empty<long>(), new[] { zero });
-        return g.Node("DequantizeLinear", new[] { g.Node("QuantizeLinear", new[] { x, s, z }), s, z });
-    }
-
-    private static string QuantisedConv(OnnxGraph g, string x, (float Min, float Max) inRange, long[] shape, float[] weight, float[]? bias,
-        OnnxAttribute[] attributes, out string convOut)
-    {
-        var xd = QuantiseDequantise(g, x, inRange);
-        float inScale = Affine(inRange).Scale;
-        int outChannels = (int)shape[0], perChannel = weight.Length / outChannels;
-        var wq = new byte[weight.Length];
-        var ws = new float[outChannels];
-        for (int o = 0; o < outChannels; o++)
-        {
-            float amax = 0;
-            for (int k = 0; k < perChannel; k++) amax = Math.Max(amax, Math.Abs(weight[o * perChannel + k]));
-            ws[o] = Math.Max(amax / 127f, 1e-12f);
-            for (int k = 0; k < perChannel; k++)
-                wq[o * perChannel + k] = unchecked((byte)(sbyte)Math.Clamp(MathF.Round(weight[o * perChannel + k] / ws[o]), -127, 127));
-        }
-        var wScale = g.Constant("w_scale", new long[] { outChannels }, ws);
-        var wZero = g.Tensor("w_zp", OnnxDataType.Int8, new long[] { outChannels }, new byte[outChannels]);
-        var wd = g.Node("DequantizeLinear", new[] { g.Tensor("w_q", OnnxDataType.Int8, shape, wq), wScale, wZero }, null, Attr("axis", 0L));
-        var inputs = new List<string> { xd, wd };
-        if (bias is not null)
-        {
-            // int32 bias with scale = input scale × weight scale (what an integer convolution accumulates in).
-            var bs = new float[outChannels];
-            var bq = new int[outChannels];
-            for (int o = 0; o < outChannels; o++)
-            {
-                bs[o] = inScale * ws[o];
-                bq[o] = (int)Math.Clamp(Math.Round(bias[o] / bs[o]), int.MinValue, int.MaxValue);
-            }
-            inputs.Add(g.Node("DequantizeLinear", new[] { g.Int32s("b_q", new long[] { outChannels }, bq), g.Constant("b_scale", new long[] { outChannels }, bs),
-                g.Int32s("b_zp", new long[] { outChannels }, new int[outChannels]) }, null, Attr("axis", 0L)));
-        }
-        convOut = g.Node("Conv", inputs.ToArray(), null, attributes);
-        return convOut;
-    }
-
-    private static string Channelwise(OnnxGraph g, string name, Tensor values) => g.Constant(name, new long[] { values.shape[0], 1, 1 }, Values(values));
-
-    /// <summary>
-    /// PReLU. ONNX Runtime's <c>PRelu</c> kernel broadcasts a per-channel slope slowly (it cost as much as all the
-    /// convolutions), so the same function is written with fast element-wise ops: <c>max(x, s·x)</c> when every slope
-    /// is ≤ 1 (then it equals PReLU exactly), else <c>max(x, 0) + s·min(x, 0)</c>.
-    /// </summary>
-    private static string PRelu(OnnxGraph g, PReLU act, string x)
-    {
-        var slopes = Values(act.weight!);
-        var s = g.Constant("slope", new long[] { slopes.Length, 1, 1 }, slopes);
-        if (slopes.All(v => v <= 1)) return g.Node("Max", new[] { x, g.Node("Mul", new[] { x, s }) });
-        var zero = g.Scalar(0);
-        return g.Node("Add", new[] { g.Node("Max", new[] { x, zero }), g.Node("Mul", new[] { g.Node("Min", new[] { x, zero }), s }) });
-    }
-
-    private static string BatchNorm(OnnxGraph g, BatchNorm2d bn, string x)
-    {
-        // Unfolded networks are folded before export; kept for completeness (a BN left in place by a caller).
-        using var scale = (bn.weight! / (bn.running_var! + bn.eps).sqrt()).detach();
-        using var shift = (bn.bias! - bn.running_mean! * scale).detach();
-        return g.Node("Add", new[] { g.Node("Mul", new[] { x, Channelwise(g, "bn_scale", scale) }), Channelwise(g, "bn_shift", shift) });
     }
 }

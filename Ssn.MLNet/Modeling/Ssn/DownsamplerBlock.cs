@@ -8,7 +8,7 @@ namespace Ssn.MLNet.Modeling;
 /// Early-downsampling block (paper §5, "Early downsampling", after ERFNet and ENet): the concatenation of a
 /// 3×3 stride-2 convolution with <c>out − in</c> channels and a 2×2 max-pool of the input, then BatchNorm and PReLU.
 /// </summary>
-public sealed class DownsamplerBlock : nn.Module<Tensor, Tensor>
+public sealed class DownsamplerBlock : nn.Module<Tensor, Tensor>, Onnx.IOnnxWritable
 {
     private readonly Conv2d conv;
     private readonly MaxPool2d pool;
@@ -64,5 +64,18 @@ public sealed class DownsamplerBlock : nn.Module<Tensor, Tensor>
         folded = true;
         scale.Dispose();
         shift.Dispose();
+    }
+
+    /// <summary>Writes the block as ONNX nodes: Conv ‖ MaxPool (with the folded affine of the pooled channels), BN when unfolded, PReLU.</summary>
+    string Onnx.IOnnxWritable.WriteOnnx(Onnx.OnnxModuleWriter writer, string x)
+    {
+        var g = writer.Graph;
+        var convolved = writer.Conv(conv, x, 2, 1, 1, 1, 1);
+        var pooled = g.Node("MaxPool", new[] { x }, null, Onnx.OnnxGraph.Attr("kernel_shape", new long[] { 2, 2 }), Onnx.OnnxGraph.Attr("strides", new long[] { 2, 2 }));
+        if (folded)
+            pooled = g.Node("Add", new[] { g.Node("Mul", new[] { pooled, writer.Channelwise("pool_scale", get_buffer("pool_scale")!) }), writer.Channelwise("pool_shift", get_buffer("pool_shift")!) });
+        var y = g.Node("Concat", new[] { convolved, pooled }, null, Onnx.OnnxGraph.Attr("axis", 1L));
+        if (!folded) y = writer.BatchNorm(bn, y);
+        return writer.PRelu(act, y);
     }
 }
