@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Ssn.MLNet.Instances;
 using Ssn.MLNet.Modeling;
 
 namespace Ssn.MLNet.Inference;
@@ -151,4 +152,23 @@ public static class GuidedClassMap
 /// <param name="CentreX">Instance centre x (normalised) per pixel, nearest-sampled; null when no centres were given.</param>
 /// <param name="CentreY">Instance centre y (normalised) per pixel; null when no centres were given.</param>
 /// <param name="Scores">Per-class probabilities <c>[C, H, W]</c> when requested, else null.</param>
-public sealed record DenseMaps(byte[] Labels, float[] Confidence, float[]? CentreX, float[]? CentreY, float[]? Scores);
+public sealed record DenseMaps(byte[] Labels, float[] Confidence, float[]? CentreX, float[]? CentreY, float[]? Scores)
+{
+    /// <summary>
+    /// The predictions of a batch of <paramref name="width"/>×<paramref name="height"/> images: instances extracted by
+    /// thresholding (paper §4) where centres were predicted, none otherwise. The one place both engines finish in.
+    /// </summary>
+    public static SsnPrediction[] ToPredictions(DenseMaps[] maps, int width, int height, InstanceExtractionOptions extraction)
+    {
+        var results = new SsnPrediction[maps.Length];
+        Parallel.For(0, maps.Length, i =>
+        {
+            var m = maps[i];
+            var instances = m.CentreX is null || m.CentreY is null
+                ? new InstanceExtractionResult(new int[width * height], Array.Empty<SegmentedInstance>())
+                : InstanceExtractor.Extract(m.CentreX, m.CentreY, m.Labels, m.Confidence, width, height, extraction);
+            results[i] = new SsnPrediction(width, height, m.Labels, m.Confidence, instances, m.Scores);
+        });
+        return results;
+    }
+}

@@ -9,10 +9,10 @@ namespace Ssn.MLNet.Onnx;
 /// <summary>
 /// Inference through ONNX Runtime, with no libtorch: the exported encoder, heads and instance module (paper §4–§5)
 /// run in ONNX Runtime; iGUM's full-resolution class map (§3.1) and instance extraction by thresholding (§4) run
-/// in C# (<c>SsnPredictor</c>'s fused pass), so the results match the TorchSharp predictor's.
+/// in C# (the TorchSharp <c>SegmentationPredictor</c>'s fused pass), so the results match the TorchSharp predictor's.
 /// Thread-safe (ONNX Runtime sessions are; the C# post-processing keeps no state).
 /// </summary>
-public sealed class SsnOnnxPredictor : IDisposable
+public sealed class SsnOnnxPredictor : ISegmentationPredictor
 {
     private static readonly string[] Outputs = { SsnOnnxNames.Logits, SsnOnnxNames.Guidance, SsnOnnxNames.Centres };
     private readonly InferenceSession session;
@@ -63,24 +63,9 @@ public sealed class SsnOnnxPredictor : IDisposable
     /// <summary>ONNX Runtime session options.</summary>
     public SsnOnnxSessionOptions SessionOptions { get; }
 
-    /// <summary>Predicts a batch of normalised images <c>[batch, 3, height, width]</c> (row-major, any height and width).</summary>
-    /// <param name="images">The images, <c>batch × 3 × height × width</c> floats.</param>
-    /// <param name="batch">Number of images.</param>
-    /// <param name="height">Image height.</param>
-    /// <param name="width">Image width.</param>
-    /// <param name="includeScores">Also return the per-class probability maps.</param>
-    public IReadOnlyList<SsnPrediction> Predict(ReadOnlySpan<float> images, int batch, int height, int width, bool includeScores = false)
-    {
-        var maps = PredictMaps(images, batch, height, width, includeScores);
-        var results = new SsnPrediction[batch];
-        Parallel.For(0, batch, i =>
-        {
-            var m = maps[i];
-            var instances = InstanceExtractor.Extract(m.CentreX!, m.CentreY!, m.Labels, m.Confidence, width, height, Extraction);
-            results[i] = new SsnPrediction(width, height, m.Labels, m.Confidence, instances, m.Scores);
-        });
-        return results;
-    }
+    /// <inheritdoc />
+    public IReadOnlyList<SsnPrediction> Predict(ReadOnlySpan<float> images, int batch, int height, int width, bool includeScores = false) =>
+        DenseMaps.ToPredictions(PredictMaps(images, batch, height, width, includeScores), width, height, Extraction);
 
     /// <summary>Dense maps per image (labels, confidence, centres, scores), before instance extraction; arguments as <see cref="Predict"/>.</summary>
     /// <param name="images">The images.</param>

@@ -63,8 +63,7 @@ public sealed class SsnOnnxTransformer : SegmentationTransformer, ISsnModelLoada
     public SsnOnnxPredictor Predictor { get; }
 
     /// <inheritdoc />
-    protected override IReadOnlyList<SsnPrediction> Predict(float[] images, int count, int height, int width) =>
-        Predictor.Predict(images, count, height, width, Options.OutputScores);
+    protected override ISegmentationPredictor Engine => Predictor;
 
     #region Persistence
     /// <inheritdoc />

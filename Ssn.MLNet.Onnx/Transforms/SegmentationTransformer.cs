@@ -70,12 +70,11 @@ public abstract class SegmentationTransformer : ITransformer, IDisposable
     internal IReadOnlyList<SsnPrediction> PredictImages(IReadOnlyList<MLImage> images)
     {
         var (data, h, w) = SegmentationOutputSchema.Batch(images, Normalization);
-        return Predict(data, images.Count, h, w);
+        return Engine.Predict(data, images.Count, h, w, Options.OutputScores);
     }
 
-    /// <summary>The engine: predicts <paramref name="count"/> normalised CHW images of <paramref name="height"/>×<paramref name="width"/>
-    /// (with per-class scores when <see cref="SpatialSamplingTransformerOptions.OutputScores"/>).</summary>
-    protected abstract IReadOnlyList<SsnPrediction> Predict(float[] images, int count, int height, int width);
+    /// <summary>The engine that predicts batches of normalised images.</summary>
+    protected abstract ISegmentationPredictor Engine { get; }
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => Save(ctx);
 

@@ -17,7 +17,7 @@ namespace Ssn.MLNet.Inference;
 /// <see cref="SegmentationModel.Decode"/> without materialising the full-resolution logits. Other decoders go through
 /// <see cref="SegmentationModel.forward(Tensor)"/>, softmax and argmax. Thread-safe: calls are serialised on the network.
 /// </remarks>
-public sealed class SegmentationPredictor : IDisposable
+public sealed class SegmentationPredictor : ISegmentationPredictor
 {
     private readonly SegmentationModel model;
     private readonly object gate = new();
@@ -69,18 +69,17 @@ public sealed class SegmentationPredictor : IDisposable
     public IReadOnlyList<SsnPrediction> Predict(Tensor images, bool includeScores = false)
     {
         ArgumentNullException.ThrowIfNull(images);
-        var maps = PredictMaps(images, includeScores);
-        int h = (int)images.shape[2], w = (int)images.shape[3];
-        var results = new SsnPrediction[maps.Length];
-        Parallel.For(0, maps.Length, i =>
-        {
-            var m = maps[i];
-            var instances = m.CentreX is null || m.CentreY is null
-                ? new InstanceExtractionResult(new int[w * h], Array.Empty<SegmentedInstance>())
-                : InstanceExtractor.Extract(m.CentreX, m.CentreY, m.Labels, m.Confidence, w, h, Extraction);
-            results[i] = new SsnPrediction(w, h, m.Labels, m.Confidence, instances, m.Scores);
-        });
-        return results;
+        return DenseMaps.ToPredictions(PredictMaps(images, includeScores), (int)images.shape[3], (int)images.shape[2], Extraction);
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<SsnPrediction> Predict(ReadOnlySpan<float> images, int batch, int height, int width, bool includeScores = false)
+    {
+        if (batch <= 0 || height <= 0 || width <= 0) throw new ArgumentOutOfRangeException(nameof(batch), "Batch, height and width must be positive.");
+        if (images.Length != (long)batch * 3 * height * width)
+            throw new ArgumentException($"Expected {batch}×3×{height}×{width} = {(long)batch * 3 * height * width} floats, got {images.Length}.", nameof(images));
+        using var tensor = torch.tensor(images.ToArray(), new long[] { batch, 3, height, width });
+        return Predict(tensor, includeScores);
     }
 
     /// <summary>The dense maps per image at the images' size: labels, confidence, (when computed) centres, and scores if asked.</summary>

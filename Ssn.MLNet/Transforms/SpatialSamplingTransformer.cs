@@ -41,11 +41,7 @@ public sealed class SpatialSamplingTransformer : SegmentationTransformer, ISsnMo
     public SegmentationPredictor Predictor { get; }
 
     /// <inheritdoc />
-    protected override IReadOnlyList<SsnPrediction> Predict(float[] images, int count, int height, int width)
-    {
-        using var batch = tensor(images, new long[] { count, 3, height, width });
-        return Predictor.Predict(batch, Options.OutputScores);
-    }
+    protected override ISegmentationPredictor Engine => Predictor;
 
     #region Persistence
     /// <inheritdoc />
