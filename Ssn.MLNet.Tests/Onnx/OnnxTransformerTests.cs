@@ -83,6 +83,13 @@ public sealed class OnnxTransformerTests
         }
         Console.WriteLine($"{instances} instances in {a.Count} rows");
         Assert.IsGreaterThan(0, instances, "the test network must produce some instances for the comparison to mean something");
+        // The 0.999 label agreement must be a real test: two classes each on at least 10 % of the pixels, and far more
+        // label boundaries (where backends could disagree) than the 0.1 % of pixels the threshold forgives.
+        var labels = a.SelectMany(r => r.PredictedLabel).ToArray();
+        var shares = labels.GroupBy(l => l).Select(g => g.Count() / (double)labels.Length).OrderDescending().ToArray();
+        Assert.IsTrue(shares.Length >= 2 && shares[1] >= 0.10, $"class shares {string.Join(", ", shares.Select(f => f.ToString("P0")))}: the map is nearly one class");
+        int boundaries = a.Sum(r => Enumerable.Range(0, r.PredictedLabel.Length - 1).Count(k => (k + 1) % W != 0 && r.PredictedLabel[k] != r.PredictedLabel[k + 1]));
+        Assert.IsGreaterThan(10 * (int)(0.001 * labels.Length), boundaries, $"{boundaries} label boundaries");
     }
 
     [TestMethod]
