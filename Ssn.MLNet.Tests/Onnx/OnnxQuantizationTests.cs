@@ -23,8 +23,9 @@ public sealed class OnnxQuantizationTests
     [TestMethod]
     public void Int8ModelIsFusedIntoIntegerConvolutionsAndAgreesWithFloat32()
     {
-        using var trained = TestNetworks.Tiny(numClasses: 19);
-        var int8 = SsnOnnxExporter.ExportInt8(trained, Calibration(), H, W, new SsnOnnxExportOptions { FullResolutionOutputs = false });
+        using var trained = TestNetworks.TwoClassTiny();
+        const int h = 64, w = 128;
+        var int8 = SsnOnnxExporter.ExportInt8(trained, TestNetworks.StreetScenes(3, h, w, "train"), h, w, new SsnOnnxExportOptions { FullResolutionOutputs = false });
 
         string optimized = Path.Combine(Path.GetTempPath(), $"ssn-int8-{Guid.NewGuid():N}.onnx");
         try
@@ -39,15 +40,16 @@ public sealed class OnnxQuantizationTests
             File.Delete(optimized);
         }
 
+        // Four val scenes split between two classes by the network (a collapsed map would score ≤ 90 %, checked). Measured
+        // per scene over 20 scenes (2026-11-27): 97.6–99.9 % agreement; the threshold 97 % lies below that. (The test used
+        // to compare one noise image on which the plain random network predicts one class: 100 % always.)
         using var fp32 = SsnOnnxExporter.ToOnnxPredictor(trained);
         using var quantised = new SsnOnnxPredictor(int8);
-        using var image = TestNetworks.Image(H, W, seed: 99);
-        var data = image.data<float>().ToArray();
-        var a = fp32.Predict(data, 1, H, W)[0];
-        var b = quantised.Predict(data, 1, H, W)[0];
-        double agreement = a.Labels.Zip(b.Labels).Count(p => p.First == p.Second) / (double)a.Labels.Length;
+        var scenes = TestNetworks.StreetScenes(4, h, w);
+        double agreement = TestNetworks.LabelAgreement(
+            scenes.Select(s => fp32.Predict(s, 1, h, w)[0].Labels).ToList(), scenes.Select(s => quantised.Predict(s, 1, h, w)[0].Labels).ToList());
         Console.WriteLine($"int8 vs fp32 label agreement {agreement:P2}");
-        Assert.IsGreaterThan(0.85, agreement, $"label agreement {agreement:P2}");
+        Assert.IsGreaterThan(0.97, agreement, $"label agreement {agreement:P2}");
     }
 
     [TestMethod]

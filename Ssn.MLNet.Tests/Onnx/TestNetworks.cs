@@ -51,12 +51,11 @@ internal static class TestNetworks
     }
 
     /// <summary>
-    /// A Cityscapes-class (19) transformer of a <see cref="Tiny"/> network whose class head is sharpened (×5) and shifted
-    /// towards "car" (+2), so that on the synthetic street scenes of the tests it splits the image between car and another
-    /// class with long boundaries (about 190 label changes per 128×64 row, 12–88 % car) and predicts instances (extracted
-    /// from 10 pixels on) to compare between backends. (A +3 shift alone made every pixel car: agreement was certain.)
+    /// A 19-class <see cref="Tiny"/> network whose class head is sharpened (×5) and shifted towards "car" (+2): its class
+    /// maps split an image between car and another class along long boundaries, where reduced precision or another
+    /// backend could disagree (the plain <see cref="Tiny"/> network predicts one class almost everywhere).
     /// </summary>
-    public static Ssn.MLNet.Transforms.SpatialSamplingTransformer CarTransformer(Microsoft.ML.MLContext ml)
+    public static SegmentationModel TwoClassTiny()
     {
         var network = Tiny(numClasses: 19);
         using (no_grad())
@@ -64,8 +63,44 @@ internal static class TestNetworks
             network.GuidedDecoder!.ClassHead.weight!.mul_(5);
             network.GuidedDecoder.ClassHead.bias![13].add_(2);
         }
+        return network;
+    }
+
+    /// <summary>
+    /// A Cityscapes-class (19) transformer of <see cref="TwoClassTiny"/>: its class head is sharpened (×5) and shifted
+    /// towards "car" (+2), so that on the synthetic street scenes of the tests it splits the image between car and another
+    /// class with long boundaries (about 190 label changes per 128×64 row, 12–88 % car) and predicts instances (extracted
+    /// from 10 pixels on) to compare between backends. (A +3 shift alone made every pixel car: agreement was certain.)
+    /// </summary>
+    public static Ssn.MLNet.Transforms.SpatialSamplingTransformer CarTransformer(Microsoft.ML.MLContext ml)
+    {
+        var network = TwoClassTiny();
         return new Ssn.MLNet.Transforms.SpatialSamplingTransformer(ml, network, Ssn.MLNet.Data.CityscapesLabels.TrainClassNames,
             options: new Ssn.MLNet.Transforms.SpatialSamplingTransformerOptions { InstanceExtraction = new() { MinArea = 10 } });
+    }
+
+    /// <summary>Synthetic street scenes <paramref name="first"/>… of <paramref name="split"/> as ImageNet-normalised CHW floats (not written to disk).</summary>
+    public static List<float[]> StreetScenes(int count, int height, int width, string split = "val", int first = 0)
+    {
+        var generator = new Ssn.MLNet.Data.Synthetic.SyntheticCityscapesGenerator(new Ssn.MLNet.Data.Synthetic.SyntheticCityscapesOptions { Width = width, Height = height, Seed = 4 });
+        return Enumerable.Range(first, count).Select(i =>
+        {
+            var chw = new float[3 * height * width];
+            Ssn.MLNet.Transforms.ImageNormalization.ImageNet.ToChw(generator.Render(split, i).Image, chw);
+            return chw;
+        }).ToList();
+    }
+
+    /// <summary>Pooled label agreement of two prediction lists, after checking that the reference is no one-class map
+    /// (its second class covers at least 10 % of the pixels), so that a threshold above 90 % can fail.</summary>
+    public static double LabelAgreement(IReadOnlyList<byte[]> reference, IReadOnlyList<byte[]> other)
+    {
+        var a = reference.SelectMany(l => l).ToArray();
+        var b = other.SelectMany(l => l).ToArray();
+        Assert.HasCount(a.Length, b);
+        var shares = a.GroupBy(l => l).Select(g => g.Count() / (double)a.Length).OrderDescending().ToArray();
+        Assert.IsTrue(shares.Length >= 2 && shares[1] >= 0.10, $"class shares {string.Join(", ", shares.Select(f => f.ToString("P0")))}: a one-class map makes agreement meaningless");
+        return a.Zip(b).Count(p => p.First == p.Second) / (double)a.Length;
     }
 
     /// <summary>A deterministic normal-looking image <c>[1, 3, height, width]</c>.</summary>
