@@ -48,6 +48,26 @@ public sealed class OtherDataSourceTests
         Assert.AreEqual(dir.File("trainannot/0001TP_006720.png"), missing.FileName);
     }
 
+    /// <summary>
+    /// CamVid files written by another encoder (ImageSharp: an 8-bit grayscale annotation, an RGB PNG image, as the SegNet
+    /// release stores them) load with the expected values: the loader does not depend on this project's own PNG writer.
+    /// </summary>
+    [TestMethod]
+    public void CamVidReadsFilesWrittenByAnotherEncoder()
+    {
+        using var dir = new TempDirectory();
+        byte[] labels = [11, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+        Directory.CreateDirectory(Path.GetDirectoryName(dir.File("trainannot/a.png"))!);
+        Directory.CreateDirectory(Path.GetDirectoryName(dir.File("train/a.png"))!);
+        using (var annotation = Image.LoadPixelData<L8>(labels, 4, 3))
+            annotation.SaveAsPng(dir.File("trainannot/a.png"), new SixLabors.ImageSharp.Formats.Png.PngEncoder { ColorType = SixLabors.ImageSharp.Formats.Png.PngColorType.Grayscale, BitDepth = SixLabors.ImageSharp.Formats.Png.PngBitDepth.Bit8 });
+        var rgb = Noise(4, 3, 5).Pixels;
+        using (var image = Image.LoadPixelData<Rgb24>(rgb, 4, 3)) image.SaveAsPng(dir.File("train/a.png"));
+        var source = new CamVidDataSource(dir.Path, "train");
+        CollectionAssert.AreEqual(new byte[] { 255, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 }, source.LoadLabel(0).Data, "void (11) becomes the ignore label 255");
+        CollectionAssert.AreEqual(rgb, source.LoadImage(0).Pixels);
+    }
+
     [TestMethod]
     public void PascalVocReadsPaletteClassesAndObjectInstances()
     {

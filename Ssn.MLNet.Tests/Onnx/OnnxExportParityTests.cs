@@ -54,9 +54,14 @@ public sealed class OnnxExportParityTests
         using var scope = NewDisposeScope();
         using var trained = TestNetworks.Tiny(slopeScale: slopeScale);
         using var network = trained.ToInferenceModel();
-        const int h = 48, w = 64;
-        var image = TestNetworks.Image(h, w);
         var model = SsnOnnxExporter.Export(trained, new SsnOnnxExportOptions { Opset = opset });
+        // One exported model (symbolic H and W) at two input sizes.
+        foreach (var (h, w) in new[] { (48, 64), (40, 96) })
+            CompareAt(network, model, TestNetworks.Image(h, w));
+    }
+
+    private static void CompareAt(SegmentationModel network, byte[] model, Tensor image)
+    {
         var onnx = RunOnnx(model, image, out var longs);
 
         using var _ = inference_mode();
