@@ -1,9 +1,6 @@
 using System.Text.Json;
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
-using Microsoft.ML.Transforms.Image;
-using Ssn.MLNet.Evaluation;
 using Ssn.MLNet.Inference;
 using Ssn.MLNet.MLNetInterop;
 using Ssn.MLNet.Transforms;

@@ -5,8 +5,6 @@ using System.Globalization;
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.Modeling;
 using TorchSharp;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
 using static Ssn.MLNet.Onnx.OnnxGraph;
 
 namespace Ssn.MLNet.Onnx;

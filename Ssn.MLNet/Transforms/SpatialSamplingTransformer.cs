@@ -1,12 +1,9 @@
 using System.Text.Json;
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
-using Microsoft.ML.Transforms.Image;
 using Ssn.MLNet.Inference;
 using Ssn.MLNet.MLNetInterop;
 using Ssn.MLNet.Modeling;
-using static TorchSharp.torch;
 
 namespace Ssn.MLNet.Transforms;
 
