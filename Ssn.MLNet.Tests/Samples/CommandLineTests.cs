@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ssn.MLNet.Catalog;
 using Ssn.MLNet.Data.Synthetic;
 using Ssn.MLNet.Modeling;
 using static Ssn.MLNet.Tests.Samples.CliHarness;
@@ -63,7 +64,11 @@ public sealed class CommandLineTests
     [TestMethod]
     public void TrainSavesAModelAndItsTrainingCurve()
     {
-        Assert.IsTrue(new FileInfo(model).Length > 1000);
+        // The file is the trained network: it loads in a fresh context as the Tiny SSN with the 19 Cityscapes classes.
+        using var loaded = Ssn.MLNet.MLNetInterop.SsnModelFile.LoadTransformer<Ssn.MLNet.Transforms.SpatialSamplingTransformer>(new Microsoft.ML.MLContext(), model, out _);
+        Assert.AreEqual(19, loaded.ClassNames.Count);
+        Assert.AreEqual(SsnNetworkOptions.Tiny(19).DeepChannels, loaded.Model.Options.DeepChannels);
+        Assert.IsTrue(loaded.Model.HasInstanceHead);
         var curve = Path.Combine(work, "model-training-curve.png");
         Assert.IsTrue(File.Exists(curve));
         CollectionAssert.AreEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(curve).Take(4).ToArray());
@@ -80,6 +85,13 @@ public sealed class CommandLineTests
         var r = json.RootElement;
         double miou = r.GetProperty("meanIoU").GetDouble(), acc = r.GetProperty("pixelAccuracy").GetDouble();
         Assert.IsTrue(miou is >= 0 and <= 1 && acc is > 0 and <= 1, $"mIoU {miou}, pixel accuracy {acc}");
+        // The same model evaluated here through the library (its transformer, the catalog's Evaluate): the CLI's figures
+        // are that evaluation's, not merely numbers in range.
+        var ml = new Microsoft.ML.MLContext(seed: 1);
+        using var loaded = Ssn.MLNet.MLNetInterop.SsnModelFile.LoadTransformer<Ssn.MLNet.Transforms.SegmentationTransformer>(ml, model, out _);
+        var expected = ml.Segmentation().Evaluate(loaded.Transform(ml.Segmentation().Data.LoadCityscapes(data, "val")));
+        Assert.AreEqual(expected.MeanIoU, miou, 1e-6, "CLI mIoU vs the library's evaluation");
+        Assert.AreEqual(expected.PixelAccuracy, acc, 1e-6, "CLI pixel accuracy vs the library's evaluation");
         Assert.AreEqual(2, r.GetProperty("valImages").GetInt32());
         Assert.AreEqual(19, r.GetProperty("perClassIoU").EnumerateObject().Count());
         Assert.IsTrue(r.TryGetProperty("ap50", out _), "AP50 is reported (null: no ground-truth instance reaches the official 100-pixel minimum at 64×32)");
@@ -360,6 +372,11 @@ public sealed class CommandLineTests
         var options = new SpatialSamplingTrainerOptions { Epochs = 1, BatchSize = 2, Network = SsnNetworkOptions.Tiny(19), NumberOfThreads = 2 };
         var (miou, _) = ReadmePipeline.Run(Path.Combine(work, "snippet"), Path.Combine(work, "snippet.zip"), synthetic, options);
         Assert.IsTrue(miou is >= 0 and <= 1);
+        // The model the snippet saved, evaluated again from the file: the snippet's mIoU is that model's.
+        var ml = new Microsoft.ML.MLContext(seed: 2);
+        using var saved = Ssn.MLNet.MLNetInterop.SsnModelFile.LoadTransformer<Ssn.MLNet.Transforms.SegmentationTransformer>(ml, Path.Combine(work, "snippet.zip"), out _);
+        double again = ml.Segmentation().Evaluate(saved.Transform(ml.Segmentation().Data.LoadCityscapes(Path.Combine(work, "snippet"), "val"))).MeanIoU;
+        Assert.AreEqual(miou, again, 1e-9, "mIoU of the saved and reloaded model");
 
         string source = File.ReadAllText(Path.Combine(RepoRoot(), "Ssn.MLNet.Samples", "Snippets", "ReadmePipeline.cs"));
         string readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md"));
