@@ -100,6 +100,57 @@ public sealed class OtherDataSourceTests
         StringAssert.Contains(e.Message, dir.File("SegmentationClass/2007_000033.png"));
     }
 
+    /// <summary>The PASCAL VOC colour map as the VOC devkit defines it (bits of the index spread over R, G, B), written here.</summary>
+    private static Rgb24 VocColour(int index)
+    {
+        int r = 0, g = 0, b = 0;
+        for (int j = 0, c = index; j < 8; j++, c >>= 3)
+        {
+            r |= (c & 1) << (7 - j);
+            g |= ((c >> 1) & 1) << (7 - j);
+            b |= ((c >> 2) & 1) << (7 - j);
+        }
+        return new Rgb24((byte)r, (byte)g, (byte)b);
+    }
+
+    /// <summary>A palette PNG as another encoder (ImageSharp) writes one: its own palette order, only the colours used.</summary>
+    private static void WriteVocPngWithImageSharp(string path, int w, int h, byte[] indices)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var image = Image.LoadPixelData(indices.Select(i => VocColour(i)).ToArray(), w, h);
+        var palette = indices.Distinct().Select(i => (Color)VocColour(i)).ToArray();
+        image.SaveAsPng(path, new SixLabors.ImageSharp.Formats.Png.PngEncoder
+        {
+            ColorType = SixLabors.ImageSharp.Formats.Png.PngColorType.Palette,
+            Quantizer = new SixLabors.ImageSharp.Processing.Processors.Quantization.PaletteQuantizer(palette,
+                new SixLabors.ImageSharp.Processing.Processors.Quantization.QuantizerOptions { Dither = null }),
+        });
+    }
+
+    /// <summary>
+    /// VOC annotations written by another encoder (ImageSharp palette PNGs whose palette holds only the used colours, in
+    /// its own order) read as the class and object indices: the loader maps colours through the VOC colour map, not
+    /// palette positions, and does not depend on this project's own writer. The colour map is the devkit's, written here.
+    /// </summary>
+    [TestMethod]
+    public void PascalVocReadsPalettePngsWrittenByAnotherEncoder()
+    {
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir.File("ImageSets/Segmentation"));
+        File.WriteAllLines(dir.File("ImageSets/Segmentation/train.txt"), ["a"]);
+        WriteJpeg(dir.File("JPEGImages/a.jpg"), 4, 2);
+        WriteVocPngWithImageSharp(dir.File("SegmentationClass/a.png"), 4, 2, [15, 0, 255, 7, 7, 20, 0, 15]);
+        WriteVocPngWithImageSharp(dir.File("SegmentationObject/a.png"), 4, 2, [2, 0, 255, 1, 1, 3, 0, 2]);
+        Assert.AreEqual(new Rgb24(224, 224, 192), VocColour(255), "the devkit's boundary colour");
+        var png = File.ReadAllBytes(dir.File("SegmentationClass/a.png"));
+        Assert.AreEqual(3, png[25], "IHDR colour type 3: a palette PNG");
+        int plte = png.AsSpan().IndexOf("PLTE"u8);
+        Assert.AreEqual(5 * 3, (png[plte - 2] << 8) | png[plte - 1], "a palette of the 5 colours used, not the 256-entry VOC map");
+        var row = CursorReader.ReadAll(new PascalVocDataSource(dir.Path, "train"))[0];
+        CollectionAssert.AreEqual(new byte[] { 15, 0, 255, 7, 7, 20, 0, 15 }, row.Label);
+        CollectionAssert.AreEqual(new[] { 15002, 0, 255, 7001, 7001, 20003, 0, 15002 }, row.Instances);
+    }
+
     [TestMethod]
     public void ImageFolderMatchesByStemAndChecksMaskValues()
     {
