@@ -62,8 +62,11 @@ public sealed class BenchReport
     /// <summary>Parameters.</summary>
     [JsonPropertyName("params")] public long Params { get; set; }
 
-    /// <summary>Convolution GFLOPs at 3×512×1024.</summary>
+    /// <summary>Convolution GFLOPs at 3 × <see cref="StageSize"/> (512×1024 by default, hence the key's name).</summary>
     [JsonPropertyName("gflops_512x1024")] public double GFlops512x1024 { get; set; }
+
+    /// <summary>Image size (height, width) of the stage, t-sweep, decoder and clustering measurements.</summary>
+    [JsonPropertyName("stage_size")] public int[] StageSize { get; set; } = [512, 1024];
 
     /// <summary>Achieved GFLOP/s (network GFLOPs over the encoder time or a backend's end-to-end time).</summary>
     [JsonPropertyName("achieved_gflops_per_s")] public Dictionary<string, double> AchievedGFlops { get; } = new();
@@ -125,7 +128,7 @@ public sealed class BenchReport
         foreach (var (backend, m) in LatencyMs)
             sb.AppendLine($"| {backend} | " + string.Join(" | ", sizes.Select(s => m.TryGetValue(s, out var v) ? $"{v:F1} / {LatencyP90Ms[backend][s]:F1}" : "–")) + " |");
         sb.AppendLine();
-        sb.AppendLine("| stage at 512×1024 (TorchSharp, BN folded) | ms |");
+        sb.AppendLine($"| stage at {StageSize[0]}×{StageSize[1]} (TorchSharp, BN folded) | ms |");
         sb.AppendLine("| --- | ---: |");
         foreach (var (k, v) in StageMs) sb.AppendLine($"| {k} | {v:F2} |");
         sb.AppendLine($"| sampling t = 30 / encoder | {SamplingOverEncoder:P1} |");
@@ -140,7 +143,7 @@ public sealed class BenchReport
         sb.AppendLine("| --- |" + string.Concat(TSweepMs.Keys.Select(_ => " ---: |")));
         sb.AppendLine("| sampling module, ms | " + string.Join(" | ", TSweepMs.Values.Select(v => v.ToString("F2", CultureInfo.InvariantCulture))) + " |");
         sb.AppendLine();
-        sb.AppendLine("| decoder on the same encoder, 512×1024 | ms |");
+        sb.AppendLine($"| decoder on the same encoder, {StageSize[0]}×{StageSize[1]} | ms |");
         sb.AppendLine("| --- | ---: |");
         foreach (var (k, v) in DecoderMs) sb.AppendLine($"| {k} | {(v is null ? "n/a" : v.Value.ToString("F2", CultureInfo.InvariantCulture))} |");
         sb.AppendLine();
@@ -148,7 +151,7 @@ public sealed class BenchReport
             $"{p.Key} " + string.Join(", ", p.Value.Select(v => $"{v.Key} {v.Value}")))) + $" (native bf16: {(TrainingBf16Native ? "yes" : "no")}).");
         double ceiling = MeasuredMatmulGFlops.GetValueOrDefault("fp32", double.NaN);
         sb.AppendLine("Measured ceiling, libtorch 2048² matmul: " + string.Join(", ", MeasuredMatmulGFlops.Select(m => $"{m.Key} {m.Value} GFLOP/s")) + ".");
-        sb.AppendLine($"Parameters {Params:N0}; {GFlops512x1024} GFLOPs at 3×512×1024; achieved (share of the fp32 matmul ceiling): " +
+        sb.AppendLine($"Parameters {Params:N0}; {GFlops512x1024} GFLOPs at 3×{StageSize[0]}×{StageSize[1]}; achieved (share of the fp32 matmul ceiling): " +
                       string.Join(", ", AchievedGFlops.Select(a => $"{a.Key} {a.Value} GFLOP/s ({a.Value / ceiling:P0})")) + ".");
         sb.AppendLine($"Estimated fp32 peak {PeakGFlops} GFLOP/s = {Cpu.Cores} physical cores ({Cpu.LogicalProcessors} logical) × {Cpu.GHz} GHz " +
                       $"[{Cpu.ClockSource}] × {Cpu.Lanes} lanes × 2 × {Cpu.FmaPipes} FMA pipes (assumed); bf16 {Cpu.PeakGFlopsBf16}.");

@@ -20,7 +20,17 @@ namespace Ssn.MLNet.Samples.Bench;
 /// <param name="Threads">Intra-op threads for libtorch and ONNX Runtime (0: one per core).</param>
 /// <param name="QualityEpochs">When positive, train this many epochs and measure each backend's mIoU (slow).</param>
 public sealed record BenchSettings(int Runs, int Warmup, IReadOnlyList<(int H, int W)> Sizes, int TrainingSteps, int Threads, int QualityEpochs = 0,
-    string? ModelPath = null);
+    string? ModelPath = null)
+{
+    /// <summary>Image size of the stage, t-sweep, decoder and clustering measurements (the paper's 512×1024; tests use a tiny one).</summary>
+    public (int H, int W) StageSize { get; init; } = (512, 1024);
+
+    /// <summary>Side of the square matrices of the compute-ceiling probe (2048).</summary>
+    public int MatmulSize { get; init; } = 2048;
+
+    /// <summary>Image sizes of the training-throughput measurement (batch 8).</summary>
+    public IReadOnlyList<(int H, int W)> TrainingSizes { get; init; } = [(256, 512), (360, 480)];
+}
 
 /// <summary>
 /// The measurements of <c>bench</c>, all in this process so that ratios are fair: end-to-end latency per backend and
@@ -29,7 +39,6 @@ public sealed record BenchSettings(int Runs, int Warmup, IReadOnlyList<(int H, i
 /// </summary>
 public sealed class BenchRunner
 {
-    private const int StageH = 512, StageW = 1024;
     private static readonly int[] Steps = { 3, 5, 10, 20, 30, 40 };
     private readonly BenchSettings settings;
     private readonly TextWriter log;
@@ -40,7 +49,12 @@ public sealed class BenchRunner
     {
         this.settings = settings;
         this.log = log;
+        (StageH, StageW) = settings.StageSize;
     }
+
+    private int StageH { get; }
+
+    private int StageW { get; }
 
     private Timing Time(string what, Action action, int? runs = null, int? warmup = null)
     {
@@ -55,7 +69,7 @@ public sealed class BenchRunner
         TorchRuntime.EnsureLoaded();
         int threads = settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount;
         set_num_threads(threads);
-        var report = new BenchReport { Threads = threads, Cpu = CpuPeak.Detect() };
+        var report = new BenchReport { Threads = threads, Cpu = CpuPeak.Detect(), StageSize = [StageH, StageW] };
         report.PeakGFlops = report.Cpu.PeakGFlops;
         log.WriteLine($"CPU: {report.Cpu.Model}, {report.Cpu.Cores} physical cores ({report.Cpu.LogicalProcessors} logical) at {report.Cpu.GHz} GHz ({report.Cpu.ClockSource}), " +
                       $"{report.Cpu.Lanes} fp32 lanes → estimated peak {report.PeakGFlops} GFLOP/s; threads {threads}; load {report.LoadAverage}");
@@ -180,7 +194,7 @@ public sealed class BenchRunner
         // A practical compute ceiling: libtorch's own matrix multiply (2048², fp32 and bf16) on this CPU.
         using (inference_mode())
         {
-            const int n = 2048;
+            int n = settings.MatmulSize;
             double flops = 2.0 * n * n * n;
             foreach (var (name, type) in new[] { ("fp32", ScalarType.Float32), ("bf16", ScalarType.BFloat16) })
             {
@@ -318,7 +332,7 @@ public sealed class BenchRunner
         report.TrainingBf16Native = TrainingPrecisions.CpuHasNativeBFloat16;
         log.WriteLine($"training throughput (paper network, batch {batch}, trainer step; native bf16: {report.TrainingBf16Native}):");
         foreach (var (precision, key) in new[] { (TrainingPrecision.Float32, "fp32"), (TrainingPrecision.BFloat16, "bf16") })
-            foreach (var (h, w) in new[] { (256, 512), (360, 480) })
+            foreach (var (h, w) in settings.TrainingSizes)
             {
                 if (precision == TrainingPrecision.BFloat16 && !report.TrainingBf16Native)
                 {

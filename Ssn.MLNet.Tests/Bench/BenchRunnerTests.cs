@@ -1,0 +1,52 @@
+using System.Text.Json;
+using Ssn.MLNet.Samples.Bench;
+
+namespace Ssn.MLNet.Tests.Bench;
+
+/// <summary>
+/// <c>bench</c> end to end at tiny sizes (one run per figure): every section reports, the derived figures are the ones
+/// their inputs give (ratios, achieved GFLOP/s, images per second), the network is the paper's, and the JSON holds what
+/// the report holds. Timings themselves are not asserted beyond being positive and finite (they belong in bench's JSON,
+/// not in tests).
+/// </summary>
+[TestClass]
+[DoNotParallelize] // seeds libtorch's process-wide generator and trains
+public sealed class BenchRunnerTests
+{
+    [TestMethod]
+    public void EverySectionReportsAndTheDerivedFiguresFollowFromTheMeasured()
+    {
+        var settings = new BenchSettings(Runs: 1, Warmup: 0, Sizes: [(64, 128)], TrainingSteps: 1, Threads: 2)
+        {
+            StageSize = (64, 128), MatmulSize = 128, TrainingSizes = [(32, 64)],
+        };
+        var log = new StringWriter();
+        var report = new BenchRunner(settings, log).Run();
+
+        Assert.AreEqual(1_271_011, report.Params, "the paper's network (README: 1,271,011 parameters at 19 classes)");
+        CollectionAssert.AreEqual(new[] { 64, 128 }, report.StageSize);
+        foreach (var backend in new[] { "torchsharp-eager", "torchsharp-folded-unfused", "torchsharp-fp32", "torchsharp-bf16", "onnxruntime-fp32", "onnxruntime-int8" })
+            Assert.IsTrue(report.LatencyMs[backend]["64x128"] is > 0 and < double.PositiveInfinity, backend);
+        foreach (var stage in new[] { "encoder", "heads", "instance_sampling_t30", "igum_classmap", "instance_extraction" })
+            Assert.IsTrue(report.StageMs[stage] is > 0 and < double.PositiveInfinity, stage);
+
+        // Derived figures are computed from the measured ones.
+        Assert.AreEqual(Math.Round(report.ClusteringMs["mean_shift"] / report.ClusteringMs["threshold_extraction"], 1), report.ExtractionVsMeanShiftRatio);
+        Assert.AreEqual(Math.Round(report.ClusteringMs["nearest_centre"] / report.ClusteringMs["threshold_extraction"], 1), report.ExtractionVsNearestCentreRatio);
+        Assert.AreEqual(Math.Round(report.GFlops512x1024 / (report.StageMs["encoder"] / 1000), 1), report.AchievedGFlops["encoder"]);
+        Assert.AreEqual(Math.Round(8 / (report.TrainingStepMs["fp32"]["32x64"] / 1000), 2), report.TrainingImagesPerSecond["fp32"]["32x64"], 0.011);
+        Assert.IsTrue(report.MeasuredMatmulGFlops["fp32"] > 0);
+        // The network's cost at 64×128 is 1/64 of that at 512×1024 (README: 29.1 GFLOPs), as convolutions scale with pixels.
+        Assert.AreEqual(29.1 / 64, report.GFlops512x1024, 0.01);
+
+        // Instance extraction against clustering on the same synthetic scene: every method finds instances.
+        Assert.IsTrue(report.ClusteringInstances["ground_truth"] > 0, "the clustering scene holds instances");
+        foreach (var method in new[] { "threshold_extraction", "mean_shift", "mean_shift_bin_seeding", "nearest_centre" })
+            Assert.IsTrue(report.ClusteringInstances[method] > 0, method);
+
+        using var json = JsonDocument.Parse(report.ToJson());
+        Assert.AreEqual(report.Params, json.RootElement.GetProperty("params").GetInt64());
+        Assert.AreEqual(report.LatencyMs["torchsharp-fp32"]["64x128"], json.RootElement.GetProperty("latency_ms").GetProperty("torchsharp-fp32").GetProperty("64x128").GetDouble());
+        StringAssert.Contains(report.ToMarkdown(), "64×128");
+    }
+}
