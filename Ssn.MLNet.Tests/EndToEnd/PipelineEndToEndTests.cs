@@ -85,6 +85,32 @@ public sealed class PipelineEndToEndTests
         Assert.IsTrue(boxes.MAP50 is >= 0 and <= 1);
     }
 
+    /// <summary>
+    /// The reduced-precision ONNX backends on this trained network (not a random one): ONNX Runtime fp32 and int8
+    /// (calibrated on 4 training images) against TorchSharp fp32 on the val split, through the transformers.
+    /// </summary>
+    [TestMethod]
+    public void OnnxFp32AndInt8KeepTheTrainedNetworksQuality()
+    {
+        var reference = ml.Segmentation().Evaluate(model.Transform(val));
+        using var fp32 = Ssn.MLNet.Onnx.SsnOnnxExporter.ToOnnxTransformer(ml, model);
+        // Calibrated on the first 4 training scenes (the generator's, seed 3), at the val images' size.
+        var generator = new SyntheticCityscapesGenerator(new SyntheticCityscapesOptions { Width = 128, Height = 64, Seed = 3 });
+        var calibration = Enumerable.Range(0, 4).Select(i =>
+        {
+            var chw = new float[3 * 64 * 128];
+            model.Normalization.ToChw(generator.Render("train", i).Image, chw);
+            return chw;
+        }).ToList();
+        var int8Bytes = Ssn.MLNet.Onnx.SsnOnnxExporter.ExportInt8(model.Model, calibration, 64, 128, new Ssn.MLNet.Onnx.SsnOnnxExportOptions { FullResolutionOutputs = false });
+        using var int8 = new Ssn.MLNet.Onnx.SsnOnnxTransformer(ml, int8Bytes, model.ClassNames, model.Normalization, model.Options);
+        var onnx32 = ml.Segmentation().Evaluate(fp32.Transform(val));
+        var onnx8 = ml.Segmentation().Evaluate(int8.Transform(val));
+        Console.WriteLine($"val mIoU: TorchSharp fp32 {reference.MeanIoU:F4}, ONNX fp32 {onnx32.MeanIoU:F4}, ONNX int8 {onnx8.MeanIoU:F4}");
+        Assert.AreEqual(reference.MeanIoU, onnx32.MeanIoU, 1e-3, "ONNX Runtime fp32 computes the same network");
+        Assert.AreEqual(reference.MeanIoU, onnx8.MeanIoU, 0.02, "int8 within 2 points of fp32 mIoU");
+    }
+
     [TestMethod]
     public void SaveAndLoadInAFreshContextGivesIdenticalPredictions()
     {
