@@ -10,10 +10,12 @@ using static Ssn.MLNet.Onnx.OnnxGraph;
 namespace Ssn.MLNet.Onnx;
 
 /// <summary>
-/// Writes a trained Spatial Sampling Network (a <see cref="SegmentationModel"/> with SSN encoder, iGUM and instance head) as an ONNX model, in C# (TorchSharp has no exporter): the
-/// graph is written from the module tree — BatchNorm folded (paper §6), convolutions, PReLU, max-pool, concat, the
-/// residual adds, tanh heads, the instance module's t sampling steps unrolled as <c>GridSample</c> nodes (§4) and,
-/// optionally, iGUM (§3.1: <c>Resize</c> of the guidance, grid, <c>GridSample</c>) with the class map.
+/// Writes a trained Spatial Sampling Network (a <see cref="SegmentationModel"/> with SSN encoder, iGUM and instance
+/// head) as an ONNX model, in C# (TorchSharp has no exporter): the encoder blocks write their own nodes
+/// (<see cref="IOnnxWritable"/>: BatchNorm folded (paper §6), convolutions, PReLU, max-pool, concat, the residual adds),
+/// the exporter the rest from the model's public parts: tanh heads, the instance module's t sampling steps unrolled as
+/// <c>GridSample</c> nodes (§4) and, optionally, iGUM (§3.1: <c>Resize</c> of the guidance, grid, <c>GridSample</c>)
+/// with the class map.
 /// Height and width are symbolic (any multiple of 8); the regular grids are computed in the graph.
 /// </summary>
 public static class SsnOnnxExporter
@@ -116,6 +118,7 @@ public static class SsnOnnxExporter
             copy?.Dispose();
         }
     }
+
     /// <summary>Exports <paramref name="network"/> to the file <paramref name="path"/> (written via a temporary file and a rename).</summary>
     public static void Export(SegmentationModel network, string path, SsnOnnxExportOptions? options = null)
     {
