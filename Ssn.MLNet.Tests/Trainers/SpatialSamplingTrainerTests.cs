@@ -1,9 +1,13 @@
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Ssn.MLNet.Catalog;
+using Ssn.MLNet.Data;
 using Ssn.MLNet.Data.Augmentation;
 using Ssn.MLNet.Data.Synthetic;
 using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Samples.Jobs;
 using Ssn.MLNet.Trainers;
+using Ssn.MLNet.Transforms;
 
 namespace Ssn.MLNet.Tests.Trainers;
 
@@ -206,6 +210,107 @@ public sealed class SpatialSamplingTrainerTests
         other.ResumeFrom = Directory.GetFiles(dir).Single();
         var e = Assert.ThrowsExactly<ArgumentException>(() => new SpatialSamplingTrainer(ml, other).Fit(train));
         StringAssert.Contains(e.Message, "Seed");
+    }
+
+    /// <summary>
+    /// Epoch 1 reads images 1–6; the token is cancelled when epoch 2 reads its 4th image (its first batch has been
+    /// produced, its second is being read). The run stops in that epoch: only epoch 1 was reported, the checkpoint directory holds
+    /// epoch 1's checkpoint and no temporary file, and resuming from it gives the weights of an uninterrupted run.
+    /// </summary>
+    [TestMethod]
+    public void CancellingInTheMiddleOfAnEpochStopsItCleanly()
+    {
+        using var uninterrupted = new SpatialSamplingTrainer(ml, Small(2)).Fit(train);
+
+        string dir = Path.Combine(root, $"ckpt-{Guid.NewGuid():N}");
+        using var cts = new CancellationTokenSource();
+        var cancelling = Small(2);
+        cancelling.CheckpointDirectory = dir;
+        cancelling.CancellationToken = cts.Token;
+        var epochsReported = new List<int>();
+        cancelling.Progress = new SynchronousProgress(p => epochsReported.Add(p.Epoch));
+        var trainer = new SpatialSamplingTrainer(ml, cancelling);
+        var watched = new ImageReadCounter(train, imageRow: 10, cts.Cancel);
+        Assert.ThrowsExactly<OperationCanceledException>(() => trainer.Fit(watched));
+        Assert.IsTrue(watched.Triggered, "the cancellation came from inside epoch 2's reading");
+        CollectionAssert.AreEqual(new[] { 1 }, epochsReported, "epoch 1 completed, epoch 2 did not");
+        CollectionAssert.AreEqual(new[] { TrainingCheckpoint.FileName(1) }, Directory.GetFiles(dir).Select(Path.GetFileName).ToArray());
+
+        var resuming = Small(2);
+        resuming.ResumeFrom = Path.Combine(dir, TrainingCheckpoint.FileName(1));
+        using var resumed = new SpatialSamplingTrainer(ml, resuming).Fit(train);
+        CollectionAssert.AreEqual(Weights(uninterrupted), Weights(resumed), "a run cancelled mid-epoch resumes to the uninterrupted weights");
+    }
+
+    /// <summary>The evaluation of 2 images is cancelled after the first: it stops there with OperationCanceledException.</summary>
+    [TestMethod]
+    public void CancellingAnEvaluationStopsItAfterTheCurrentImage()
+    {
+        var val = ml.Segmentation().Data.LoadCityscapes(root, "val");
+        using var model = new SpatialSamplingTransformer(ml, SegmentationModels.Create(SsnNetworkOptions.Tiny(19)), CityscapesLabels.TrainClassNames);
+        using var cts = new CancellationTokenSource();
+        var reported = new List<int>();
+        var job = new EvaluationJob { Progress = (done, _) => { reported.Add(done); if (done == 1) cts.Cancel(); }, TimingRuns = 1 };
+        Assert.ThrowsExactly<OperationCanceledException>(() => job.Run(ml, model, CityscapesLabels.TrainClassNames, val, cts.Token));
+        CollectionAssert.AreEqual(new[] { 1 }, reported, "no image after the cancellation was evaluated");
+        // The same job without cancellation evaluates both (the cancellation, not the data, stopped it).
+        reported.Clear();
+        new EvaluationJob { Progress = (done, _) => reported.Add(done), TimingRuns = 1 }.Run(ml, model, CityscapesLabels.TrainClassNames, val);
+        CollectionAssert.AreEqual(new[] { 1, 2 }, reported);
+    }
+
+    /// <summary>Passes a data view through, calling <paramref name="action"/> when cursors that read the image column have read <paramref name="imageRow"/> rows in all.</summary>
+    private sealed class ImageReadCounter(IDataView source, int imageRow, Action action) : IDataView
+    {
+        private int read;
+
+        public bool Triggered { get; private set; }
+
+        private void Count()
+        {
+            if (Interlocked.Increment(ref read) != imageRow) return;
+            Triggered = true;
+            action();
+        }
+
+        public bool CanShuffle => source.CanShuffle;
+
+        public DataViewSchema Schema => source.Schema;
+
+        public long? GetRowCount() => source.GetRowCount();
+
+        public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
+        {
+            var columns = columnsNeeded.ToList();
+            bool images = columns.Any(c => c.Name == SegmentationColumns.Image);
+            return new Cursor(this, source.GetRowCursor(columns, rand), images);
+        }
+
+        public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
+            [GetRowCursor(columnsNeeded, rand)];
+
+        private sealed class Cursor(ImageReadCounter parent, DataViewRowCursor inner, bool images) : DataViewRowCursor
+        {
+            public override DataViewSchema Schema => inner.Schema;
+            public override long Position => inner.Position;
+            public override long Batch => inner.Batch;
+            public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => inner.GetGetter<TValue>(column);
+            public override ValueGetter<DataViewRowId> GetIdGetter() => inner.GetIdGetter();
+            public override bool IsColumnActive(DataViewSchema.Column column) => inner.IsColumnActive(column);
+
+            public override bool MoveNext()
+            {
+                if (!inner.MoveNext()) return false;
+                if (images) parent.Count();
+                return true;
+            }
+
+            protected override void Dispose(bool disposing)
+            {
+                if (disposing) inner.Dispose();
+                base.Dispose(disposing);
+            }
+        }
     }
 
     private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
