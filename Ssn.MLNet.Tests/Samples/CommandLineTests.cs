@@ -186,6 +186,16 @@ public sealed class CommandLineTests
         Assert.AreEqual(0, resumed.Code, resumed.Error);
         StringAssert.Contains(resumed.Output, "epoch   1/1", "epoch 1 (of the first, 1-epoch run) comes from the checkpoint's history");
         StringAssert.Contains(resumed.Output, "epoch   2/2");
+        // The resumed run's model is the one an uninterrupted 2-epoch run trains (weight for weight), not just a run that logs.
+        var straight = Invoke(["train", "--data", data, "--out", Path.Combine(work, "c.zip"), "--val-split", "none", .. Tiny[..2], "--epochs", "2", .. Tiny[4..]]);
+        Assert.AreEqual(0, straight.Code, straight.Error);
+        CollectionAssert.AreEqual(ModelWeights(Path.Combine(work, "c.zip")), ModelWeights(Path.Combine(work, "b.zip")), "resumed vs uninterrupted weights");
+    }
+
+    private static float[] ModelWeights(string path)
+    {
+        using var t = Ssn.MLNet.MLNetInterop.SsnModelFile.LoadTransformer<Ssn.MLNet.Transforms.SpatialSamplingTransformer>(new Microsoft.ML.MLContext(), path, out _);
+        return t.Model.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray()).ToArray();
     }
 
     [TestMethod]
@@ -211,6 +221,10 @@ public sealed class CommandLineTests
 
         var model = new Microsoft.ML.MLContext().Model.Load(Path.Combine(outDir, "model.zip"), out _);
         Assert.IsInstanceOfType<Ssn.MLNet.Transforms.SpatialSamplingTransformer>(model, "model.zip loads with plain mlContext.Model.Load");
+        // metrics.json holds that model's evaluation on the val split (recomputed here through the library).
+        var ml = new Microsoft.ML.MLContext(seed: 1);
+        var expected = ml.Segmentation().Evaluate(model.Transform(ml.Segmentation().Data.LoadCityscapes(cache, "val")));
+        Assert.AreEqual(expected.MeanIoU, r.GetProperty("meanIoU").GetDouble(), 1e-6, "main job mIoU vs the library's evaluation of model.zip");
         ((IDisposable)model).Dispose();
     }
 
