@@ -14,3 +14,15 @@ public interface ISegmentationPredictor : IDisposable
     /// <param name="includeScores">Also return the per-class probability maps.</param>
     IReadOnlyList<SsnPrediction> Predict(ReadOnlySpan<float> images, int batch, int height, int width, bool includeScores = false);
 }
+
+/// <summary>The argument checks of <see cref="ISegmentationPredictor.Predict"/>, shared by both engines.</summary>
+internal static class ImageBatch
+{
+    /// <summary>Throws unless <paramref name="images"/> holds <c>batch × 3 × height × width</c> floats with positive sizes.</summary>
+    public static void Check(ReadOnlySpan<float> images, int batch, int height, int width)
+    {
+        if (batch <= 0 || height <= 0 || width <= 0) throw new ArgumentOutOfRangeException(nameof(batch), "Batch, height and width must be positive.");
+        if (images.Length != (long)batch * 3 * height * width)
+            throw new ArgumentException($"Expected {batch}×3×{height}×{width} = {(long)batch * 3 * height * width} floats, got {images.Length}.", nameof(images));
+    }
+}

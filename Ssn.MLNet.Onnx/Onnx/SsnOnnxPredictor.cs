@@ -76,9 +76,7 @@ public sealed class SsnOnnxPredictor : ISegmentationPredictor
     public DenseMaps[] PredictMaps(
         ReadOnlySpan<float> images, int batch, int height, int width, bool includeScores)
     {
-        if (batch <= 0 || height <= 0 || width <= 0) throw new ArgumentOutOfRangeException(nameof(batch), "Batch, height and width must be positive.");
-        if (images.Length != (long)batch * 3 * height * width)
-            throw new ArgumentException($"Expected {batch}×3×{height}×{width} = {(long)batch * 3 * height * width} floats, got {images.Length}.", nameof(images));
+        ImageBatch.Check(images, batch, height, width);
         int stride = SsnNetworkOptions.OutputStride;
         int ph = (int)SsnNetworkOptions.PaddedSize(height), pw = (int)SsnNetworkOptions.PaddedSize(width);
         float[] input;

@@ -75,9 +75,7 @@ public sealed class SegmentationPredictor : ISegmentationPredictor
     /// <inheritdoc />
     public IReadOnlyList<SsnPrediction> Predict(ReadOnlySpan<float> images, int batch, int height, int width, bool includeScores = false)
     {
-        if (batch <= 0 || height <= 0 || width <= 0) throw new ArgumentOutOfRangeException(nameof(batch), "Batch, height and width must be positive.");
-        if (images.Length != (long)batch * 3 * height * width)
-            throw new ArgumentException($"Expected {batch}×3×{height}×{width} = {(long)batch * 3 * height * width} floats, got {images.Length}.", nameof(images));
+        ImageBatch.Check(images, batch, height, width);
         using var tensor = torch.tensor(images.ToArray(), new long[] { batch, 3, height, width });
         return Predict(tensor, includeScores);
     }
