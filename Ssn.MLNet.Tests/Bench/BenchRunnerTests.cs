@@ -34,7 +34,9 @@ public sealed class BenchRunnerTests
         Assert.AreEqual(Math.Round(report.ClusteringMs["mean_shift"] / report.ClusteringMs["threshold_extraction"], 1), report.ExtractionVsMeanShiftRatio);
         Assert.AreEqual(Math.Round(report.ClusteringMs["nearest_centre"] / report.ClusteringMs["threshold_extraction"], 1), report.ExtractionVsNearestCentreRatio);
         Assert.AreEqual(Math.Round(report.GFlops512x1024 / (report.StageMs["encoder"] / 1000), 1), report.AchievedGFlops["encoder"]);
-        Assert.AreEqual(Math.Round(8 / (report.TrainingStepMs["fp32"]["32x64"] / 1000), 2), report.TrainingImagesPerSecond["fp32"]["32x64"], 0.011);
+        // images/s = 8 / step time; the JSON's step time is rounded to 0.1 ms, so the bound is what that rounding allows.
+        double stepMs = report.TrainingStepMs["fp32"]["32x64"];
+        Assert.AreEqual(8000 / stepMs, report.TrainingImagesPerSecond["fp32"]["32x64"], 8000 * 0.05 / (stepMs * (stepMs - 0.05)) + 0.005);
         Assert.IsTrue(report.MeasuredMatmulGFlops["fp32"] > 0);
         // The network's cost at 64×128 is 1/64 of that at 512×1024 (README: 29.1 GFLOPs), as convolutions scale with pixels.
         Assert.AreEqual(29.1 / 64, report.GFlops512x1024, 0.01);
