@@ -12,6 +12,7 @@ using Ssn.MLNet.Modeling;
 using Ssn.MLNet.Samples.Bench;
 using Ssn.MLNet.Samples.Cli;
 using Ssn.MLNet.Samples.Jobs;
+using Ssn.MLNet.Samples.Reporting;
 using Ssn.MLNet.Trainers;
 using Ssn.MLNet.Transforms;
 using static TorchSharp.torch;
@@ -41,26 +42,12 @@ internal sealed class AblationRun : IDisposable
         Console = console;
         Token = token;
         Ml = new MLContext(seed: settings.Seed);
-        LoadAtStart = LoadAverage();
+        LoadAtStart = RunProvenance.LoadAverage();
     }
 
     /// <summary>The 1-minute load average when the run started (null where /proc/loadavg is missing): timings and
     /// training time depend on what else the machine runs.</summary>
     public double? LoadAtStart { get; }
-
-    /// <summary>The 1-minute load average now, or null.</summary>
-    public static double? LoadAverage()
-    {
-        try
-        {
-            var first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
-            return double.TryParse(first, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
 
     /// <summary>The run's settings.</summary>
     public AblationSettings Settings { get; }
@@ -358,9 +345,7 @@ internal sealed class AblationRun : IDisposable
         foreach (var (variant, secs) in TrainSeconds) seconds[variant] = MetricsReportNumber(secs);
         f["trainSeconds"] = seconds;
         f["totalSeconds"] = MetricsReportNumber(total.Elapsed.TotalSeconds);
-        f["loadAverageStart"] = LoadAtStart is { } l0 ? MetricsReportNumber(l0) : null;
-        f["loadAverageEnd"] = LoadAverage() is { } l1 ? MetricsReportNumber(l1) : null;
-        f["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        f["provenance"] = RunProvenance.ToJson(LoadAtStart);
     }
 
     private static JsonNode? MetricsReportNumber(double v) => Reporting.MetricsReport.Number(v);

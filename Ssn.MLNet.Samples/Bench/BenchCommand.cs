@@ -13,11 +13,14 @@ public static class BenchCommand
         var runs = new Option<int?>("--runs") { Description = "Timed runs per measurement (default 10; --quick 3)." };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads for libtorch and ONNX Runtime (default 0: one per core)." };
         var model = new Option<FileInfo?>("--model") { Description = "Time this trained model (model.zip of a Spatial Sampling Network) on synthetic street scenes instead of random weights on random images." };
-        var quality = new Option<int>("--quality-epochs") { Description = "Also train the network this many epochs on synthetic data and report each backend's mIoU (bf16/int8 loss vs fp32); 0 (default) skips it." };
+        var quality = new Option<int>("--quality-epochs") { Description = "Also train the network this many epochs on synthetic data and report each backend's mIoU and AP (bf16/int8 loss vs fp32); 0 (default) skips it." };
+        var data = new Cli.DatasetOptions("val");
+        data.Data.Description = "With --model: score the model's backends (fp32, bf16, ONNX fp32, int8) on this labelled dataset's --split (default val): mIoU, AP where it has Cityscapes instances, pixels equal to fp32; int8 is calibrated on its train split.";
         var command = new Command("bench", "Measure inference latency per backend and size, stages, instance extraction vs clustering, the t sweep, decoders, training throughput and FLOPs; print markdown and write JSON.")
         {
             output, quick, runs, threads, quality, model,
         };
+        data.AddTo(command);
         command.SetAction(parse =>
         {
             bool q = parse.GetValue(quick);
@@ -28,7 +31,9 @@ public static class BenchCommand
             var sizes = q ? new[] { (360, 480), (512, 1024) } : new[] { (360, 480), (512, 1024), (1024, 2048) };
             int epochs = parse.GetValue(quality);
             if (epochs < 0) throw new ArgumentOutOfRangeException("--quality-epochs", epochs, "Epochs cannot be negative.");
-            var settings = new BenchSettings(n, q ? 1 : 2, sizes, q ? 2 : 5, t, epochs, parse.GetValue(model)?.FullName);
+            var spec = parse.GetValue(data.Data) is null && parse.GetValue(data.Images) is null ? null : data.Read(parse);
+            if (spec is not null && parse.GetValue(model) is null) throw new ArgumentException("--data scores a trained model: give it with --model.");
+            var settings = new BenchSettings(n, q ? 1 : 2, sizes, q ? 2 : 5, t, epochs, parse.GetValue(model)?.FullName) { QualityData = spec };
             var report = new BenchRunner(settings, Console.Out).Run();
             Console.WriteLine();
             Console.WriteLine(report.ToMarkdown());

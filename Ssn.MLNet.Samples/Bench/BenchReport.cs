@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace Ssn.MLNet.Samples.Bench;
@@ -83,14 +84,11 @@ public sealed class BenchReport
     /// <summary>Intra-op threads.</summary>
     [JsonPropertyName("threads")] public int Threads { get; set; }
 
-    /// <summary>1/5/15-minute load averages at the start (the machine may be shared).</summary>
     /// <summary>Which weights were timed (bench --model) and on what input.</summary>
     [JsonPropertyName("weights")] public string Weights { get; set; } = "";
 
-    [JsonPropertyName("load_average")] public string LoadAverage { get; set; } = ReadLoad();
-
-    /// <summary>When it ran (UTC).</summary>
-    [JsonPropertyName("timestamp_utc")] public string Timestamp { get; set; } = DateTime.UtcNow.ToString("u", CultureInfo.InvariantCulture);
+    /// <summary>Date, commit, machine, threads and the load average at the start and end (<see cref="Reporting.RunProvenance"/>).</summary>
+    [JsonPropertyName("provenance")] public JsonObject Provenance { get; set; } = new();
 
     /// <summary>Extra results (reduced precision, quality checks).</summary>
     [JsonPropertyName("extra")] public Dictionary<string, object> Extra { get; } = new();
@@ -105,12 +103,6 @@ public sealed class BenchReport
 
     internal void Memory(string backend, string size, double mib) => PeakMemoryMiB[$"{backend}@{size}"] = mib;
 
-    private static string ReadLoad()
-    {
-        try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
-        catch (IOException) { return "unknown"; }
-    }
-
     /// <summary>The JSON text.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never });
 
@@ -119,7 +111,8 @@ public sealed class BenchReport
     {
         var sb = new StringBuilder();
         var sizes = LatencyMs.Values.SelectMany(v => v.Keys).Distinct().OrderBy(s => int.Parse(s.Split('x')[0]) * int.Parse(s.Split('x')[1])).ToList();
-        sb.AppendLine($"CPU {Cpu.Model}, {Cpu.Cores} cores @ {Cpu.GHz} GHz, {Threads} threads, load {LoadAverage}, {Timestamp}; weights: {Weights}");
+        sb.AppendLine($"{Provenance["machine"]} @ {Cpu.GHz} GHz, {Threads} threads, commit {Provenance["commit"]}, {Provenance["date"]}, " +
+                      $"load {Provenance["loadAverageStart"]} → {Provenance["loadAverageEnd"]}; weights: {Weights}");
         sb.AppendLine();
         sb.AppendLine("End-to-end latency (image tensor → class map + instances), median / p90 ms:");
         sb.AppendLine();

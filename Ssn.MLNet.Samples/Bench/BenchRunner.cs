@@ -18,10 +18,14 @@ namespace Ssn.MLNet.Samples.Bench;
 /// <param name="Sizes">Input sizes (height, width) for the end-to-end latencies.</param>
 /// <param name="TrainingSteps">Timed training steps.</param>
 /// <param name="Threads">Intra-op threads for libtorch and ONNX Runtime (0: one per core).</param>
-/// <param name="QualityEpochs">When positive, train this many epochs and measure each backend's mIoU (slow).</param>
+/// <param name="QualityEpochs">When positive (and <see cref="QualityData"/> is not set), train this many epochs on synthetic scenes and measure each backend's accuracy (slow).</param>
+/// <param name="ModelPath">A trained model to time (and, with <see cref="QualityData"/>, to score) instead of random weights.</param>
 public sealed record BenchSettings(int Runs, int Warmup, IReadOnlyList<(int H, int W)> Sizes, int TrainingSteps, int Threads, int QualityEpochs = 0,
     string? ModelPath = null)
 {
+    /// <summary>Labelled images on which the trained model's backends are scored (needs <see cref="ModelPath"/>); int8 is calibrated on the dataset's <c>train</c> split.</summary>
+    public Jobs.DatasetSpec? QualityData { get; init; }
+
     /// <summary>Image size of the stage, t-sweep, decoder and clustering measurements (the paper's 512×1024; tests use a tiny one).</summary>
     public (int H, int W) StageSize { get; init; } = (512, 1024);
 
@@ -69,10 +73,11 @@ public sealed class BenchRunner
         TorchRuntime.EnsureLoaded();
         int threads = settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount;
         set_num_threads(threads);
+        double? loadAtStart = Reporting.RunProvenance.LoadAverage();
         var report = new BenchReport { Threads = threads, Cpu = CpuPeak.Detect(), StageSize = [StageH, StageW] };
         report.PeakGFlops = report.Cpu.PeakGFlops;
         log.WriteLine($"CPU: {report.Cpu.Model}, {report.Cpu.Cores} physical cores ({report.Cpu.LogicalProcessors} logical) at {report.Cpu.GHz} GHz ({report.Cpu.ClockSource}), " +
-                      $"{report.Cpu.Lanes} fp32 lanes → estimated peak {report.PeakGFlops} GFLOP/s; threads {threads}; load {report.LoadAverage}");
+                      $"{report.Cpu.Lanes} fp32 lanes → estimated peak {report.PeakGFlops} GFLOP/s; threads {threads}; load {loadAtStart}");
 
         manual_seed(1);
         // A trained model (--model) predicts instances as deployed models do, on street scenes rather than noise; the
@@ -214,8 +219,17 @@ public sealed class BenchRunner
         // 6. Training throughput.
         Training(report);
 
-        // 7. Optional: accuracy of the reduced-precision backends.
-        if (settings.QualityEpochs > 0) report.Extra["quality"] = QualityCheck.Run(settings.QualityEpochs, threads, log);
+        // 7. Optional: accuracy of the reduced-precision backends, on the trained model's data or after a short synthetic training.
+        if (settings.QualityData is { } qualityData && model is not null)
+        {
+            var ml = new Microsoft.ML.MLContext(1);
+            var quality = QualityCheck.Run(model, qualityData.Open(ml), qualityData.WithSplit("train").Open(ml), log);
+            quality["weights"] = Path.GetFullPath(settings.ModelPath!);
+            quality["data"] = $"{qualityData.Format.ToString().ToLowerInvariant()} {qualityData.Root ?? qualityData.Images} ({qualityData.Split})";
+            report.Extra["quality"] = quality;
+        }
+        else if (settings.QualityEpochs > 0) report.Extra["quality"] = QualityCheck.Run(settings.QualityEpochs, threads, log);
+        report.Provenance = Reporting.RunProvenance.ToJson(loadAtStart);
         return report;
     }
 

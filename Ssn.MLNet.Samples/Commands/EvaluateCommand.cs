@@ -28,6 +28,7 @@ internal static class EvaluateCommand
         backend.AddTo(command);
         CommandRunner.SetAction(command, env, async (p, token) =>
         {
+            double? loadAtStart = RunProvenance.LoadAverage();
             var ml = new MLContext(seed: 1);
             var spec = dataset.Read(p);
             var data = spec.Open(ml);
@@ -45,7 +46,7 @@ internal static class EvaluateCommand
                 ["format"] = spec.Format.ToString().ToLowerInvariant(),
                 ["split"] = spec.Split,
                 ["backend"] = model.EngineName,
-            });
+            }, loadAtStart);
             MetricsReport.Write(Path.Combine(outDir, "metrics.json"), json);
             ConfusionMatrixPlot.Write(Path.Combine(outDir, "confusion-matrix.png"), report.Semantic, $"Confusion matrix ({spec.Split}, {report.ImageCount} images)");
             MetricsReport.Print(env.Console, report, spec.Split, [("backend", model.EngineName)]);

@@ -58,6 +58,7 @@ internal static class MainJobCommand
     {
         var console = env.Console;
         var total = Stopwatch.StartNew();
+        double? loadAtStart = RunProvenance.LoadAverage();
         var ds = settings.Dataset;
         if (ds.TrainCount < 1 || ds.ValCount < 1) throw new CliException("--train-images and --val-images must be at least 1.");
         if (settings.Overlays < 0) throw new CliException("--overlays cannot be negative.");
@@ -121,10 +122,7 @@ internal static class MainJobCommand
             ["generateSeconds"] = MetricsReport.Number(generateSeconds),
             ["evaluateSeconds"] = MetricsReport.Number(evalSeconds),
             ["totalSeconds"] = MetricsReport.Number(total.Elapsed.TotalSeconds),
-            ["torchThreads"] = get_num_threads(),
-            ["processorCount"] = Environment.ProcessorCount,
-            ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"),
-        });
+        }, loadAtStart);
         MetricsReport.Write(Path.Combine(output, "metrics.json"), json);
 
         MetricsReport.Print(console, report, "val", new[]

@@ -11,8 +11,9 @@ namespace Ssn.MLNet.Samples.Reporting;
 /// </summary>
 internal static class MetricsReport
 {
-    /// <summary>The JSON document: the evaluation plus the run facts in <paramref name="extra"/> (keys as given).</summary>
-    public static JsonObject ToJson(EvaluationReport report, string datasetRoot, IReadOnlyDictionary<string, JsonNode?> extra)
+    /// <summary>The JSON document: the evaluation, the run facts in <paramref name="extra"/> (keys as given) and the
+    /// run's <see cref="RunProvenance"/> (with <paramref name="loadAtStart"/>, the load average when the run began).</summary>
+    public static JsonObject ToJson(EvaluationReport report, string datasetRoot, IReadOnlyDictionary<string, JsonNode?> extra, double? loadAtStart = null)
     {
         var m = report.Semantic;
         var perClass = new JsonObject();
@@ -39,6 +40,7 @@ internal static class MetricsReport
             json["perClassAP50"] = ap50;
         }
         foreach (var (key, value) in extra) json[key] = value?.DeepClone();
+        json["provenance"] = RunProvenance.ToJson(loadAtStart);
         return json;
     }
 

@@ -50,5 +50,31 @@ public sealed class BenchRunnerTests
         Assert.AreEqual(report.Params, json.RootElement.GetProperty("params").GetInt64());
         Assert.AreEqual(report.LatencyMs["torchsharp-fp32"]["64x128"], json.RootElement.GetProperty("latency_ms").GetProperty("torchsharp-fp32").GetProperty("64x128").GetDouble());
         StringAssert.Contains(report.ToMarkdown(), "64×128");
+
+        // Provenance: the commit is the one the binaries were built from (the SDK writes it into the informational
+        // version), i.e. this checkout's HEAD; the machine is this CPU; the load average was read at start and end.
+        var provenance = json.RootElement.GetProperty("provenance");
+        if (GitHead() is { } head) Assert.AreEqual(head[..7], provenance.GetProperty("commit").GetString());
+        string cpu = File.ReadLines("/proc/cpuinfo").First(l => l.StartsWith("model name")).Split(':', 2)[1].Trim();
+        StringAssert.StartsWith(provenance.GetProperty("machine").GetString(), cpu);
+        Assert.IsTrue(provenance.GetProperty("loadAverageStart").GetDouble() >= 0 && provenance.GetProperty("loadAverageEnd").GetDouble() >= 0);
+    }
+
+    private static string? GitHead()
+    {
+        try
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("git", "rev-parse HEAD")
+            {
+                WorkingDirectory = AppContext.BaseDirectory, RedirectStandardOutput = true, RedirectStandardError = true,
+            };
+            using var git = System.Diagnostics.Process.Start(start)!;
+            string sha = git.StandardOutput.ReadToEnd().Trim();
+            return git.WaitForExit(10_000) && git.ExitCode == 0 && sha.Length >= 7 ? sha : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null; // no git: a build from a source archive, whose commit is "unknown"
+        }
     }
 }

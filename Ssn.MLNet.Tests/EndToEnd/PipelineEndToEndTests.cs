@@ -4,7 +4,9 @@ using Microsoft.ML.Transforms.Image;
 using Ssn.MLNet.Catalog;
 using Ssn.MLNet.Data.Augmentation;
 using Ssn.MLNet.Data.Synthetic;
+using Ssn.MLNet.Data;
 using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Samples.Bench;
 using Ssn.MLNet.Trainers;
 using Ssn.MLNet.Transforms;
 
@@ -152,6 +154,34 @@ public sealed class PipelineEndToEndTests
         var row = engine.Predict(new ImageRow { Image = image });
         CollectionAssert.AreEqual(expected.Labels, row.PredictedLabel);
         CollectionAssert.AreEqual(expected.Ids, row.PredictedInstanceIds);
+    }
+
+    /// <summary>
+    /// <c>bench --model --data</c>'s accuracy per backend (<see cref="QualityCheck"/>) scores with its own loop over the
+    /// data source: its fp32 figures must be the ML.NET evaluation of the same transformer on the same images, and ONNX
+    /// Runtime fp32 (the same network) must agree with it. A wrong label/prediction pairing, a dropped image, other
+    /// extraction options or a backend that is not the one named would each move these numbers.
+    /// </summary>
+    [TestMethod]
+    public void BenchQualityScoresTheFp32BackendAsTheLibraryEvaluationDoes()
+    {
+        var quality = QualityCheck.Run(model, (SegmentationDataSource)val, (SegmentationDataSource)train, TextWriter.Null);
+
+        var scored = model.Transform(val);
+        var semantic = ml.Segmentation().Evaluate(scored);
+        var instances = ml.Segmentation().EvaluateInstances(scored);
+        Assert.AreEqual(6, quality["images"]);
+        Assert.AreEqual(Math.Round(semantic.MeanIoU, 4), (double)quality["miou_torchsharp-fp32"], 1e-12);
+        Assert.AreEqual(Math.Round(instances.AP, 4), (double)quality["ap_torchsharp-fp32"], 1e-12);
+        Assert.AreEqual(Math.Round(instances.AP50, 4), (double)quality["ap50_torchsharp-fp32"], 1e-12);
+        Assert.AreEqual(1.0, (double)quality["pixel_agreement_with_fp32_torchsharp-fp32"]);
+        Assert.IsTrue(semantic.MeanIoU > 0.1, $"a trained model (mIoU {semantic.MeanIoU:F3}), so that agreement is not trivial");
+
+        // ONNX Runtime fp32 runs the same network: labels differ only at near-ties (measured 2026-11-27: 100 % equal).
+        Assert.IsTrue((double)quality["pixel_agreement_with_fp32_onnxruntime-fp32"] >= 0.999);
+        Assert.AreEqual((double)quality["miou_torchsharp-fp32"], (double)quality["miou_onnxruntime-fp32"], 0.005);
+        foreach (var backend in new[] { "torchsharp-bf16", "onnxruntime-int8", "onnxruntime-int8-minmax" })
+            Assert.IsTrue(quality.ContainsKey($"ap_{backend}") && (double)quality[$"miou_{backend}"] > 0, backend);
     }
 
     [TestMethod]
