@@ -121,7 +121,7 @@ public static class QualityCheck
             string name = backends[b].Name;
             double miou = semantic[b].GetMetrics().MeanIoU, agreement = equalPixels[b] / (double)pixels;
             result[$"miou_{name}"] = Math.Round(miou, 4);
-            result[$"miou_loss_vs_fp32_{name}"] = Math.Round(baseline - miou, 4);
+            result[$"miou_loss_vs_fp32_{name}"] = Math.Round(baseline - miou, 4) + 0.0; // + 0.0 turns a rounded -0 into 0
             result[$"pixel_agreement_with_fp32_{name}"] = Math.Round(agreement, 5);
             string line = $"  {name}: mIoU {miou:F4} (loss vs fp32 {baseline - miou:+0.0000;-0.0000;0.0000}), pixels equal to fp32 {agreement:P2}";
             if (ap[b]?.GetMetrics() is { } m && double.IsFinite(m.AP))
