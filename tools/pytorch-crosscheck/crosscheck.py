@@ -44,7 +44,7 @@ def read_raw(folder, name):
     return torch.from_numpy(np.fromfile(os.path.join(folder, name + ".f32"), dtype=np.float32).reshape(shape))
 
 
-def main(folder):
+def main(folder, out=None):
     state, metadata = read_safetensors(os.path.join(folder, "weights.safetensors"))
     o = json.loads(metadata["ssn.network_options"])
     model = SpatialSamplingNetwork(o["NumClasses"], middle_dropout=o["MiddleDropout"], deep_dropout=o["DeepDropout"],
@@ -58,6 +58,7 @@ def main(folder):
         logits, guidance, sizes = model.heads(x)
         upsampled = model.upsample(logits, guidance, sizes)
     worst = 0.0
+    result = {"torch": torch.__version__, "tensors_loaded_strictly": len(state), "tolerance": TOLERANCE, "outputs": {}}
     for name, ours in (("logits", logits), ("guidance", guidance), ("upsampled", upsampled)):
         theirs = read_raw(folder, name)
         diff = (ours - theirs).abs().max().item()
@@ -65,10 +66,16 @@ def main(folder):
         print(f"{name:9s} {tuple(ours.shape)}: max |PyTorch - C#| = {diff:.2e}" +
               ("" if name == "guidance" else f", argmax agrees on {agree:.4%} of the pixels"))
         worst = max(worst, diff)
+        result["outputs"][name] = {"shape": list(ours.shape), "max_abs_diff": diff, "argmax_agreement": None if name == "guidance" else agree}
     print(f"torch {torch.__version__}; {len(state)} tensors loaded strictly; worst difference {worst:.2e} "
           f"({'within' if worst <= TOLERANCE else 'OVER'} {TOLERANCE:g})")
+    if out:
+        result["worst"] = worst
+        with open(out, "w") as f:
+            json.dump(result, f, indent=1)
     return 0 if worst <= TOLERANCE else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    # crosscheck.py <dump folder> [result.json]
+    sys.exit(main(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None))

@@ -59,5 +59,5 @@ let noGrad = torch.no_grad()
 let output = network.ForwardHeads(x)
 write "logits" output.Logits
 write "guidance" output.Guidance
-write "upsampled" (network.Decode(output, torch.nn.functional.GridSampleMode.Nearest).Logits)
+write "upsampled" (network.Decode(output, torch.GridSampleMode.Nearest).Logits)
 printfn "wrote %s: weights.safetensors, input, logits %A, guidance, upsampled" outDir output.Logits.shape
