@@ -2,7 +2,6 @@ using Microsoft.ML;
 using Ssn.MLNet.Catalog;
 using Ssn.MLNet.Data;
 using Ssn.MLNet.Data.Synthetic;
-using Ssn.MLNet.Evaluation;
 using Ssn.MLNet.Inference;
 using Ssn.MLNet.Modeling;
 using Ssn.MLNet.Onnx;
@@ -77,11 +76,7 @@ public static class QualityCheck
             ("torchsharp-fp32", model.Predictor), ("torchsharp-bf16", bf16), ("onnxruntime-fp32", ortFp32), ("onnxruntime-int8", ortInt8), ("onnxruntime-int8-minmax", ortInt8MinMax),
         };
 
-        var names = data.ClassNames;
-        bool cityscapes = names.SequenceEqual(CityscapesLabels.TrainClassNames);
-        bool instances = cityscapes && data.HasInstances;
-        var semantic = backends.Select(_ => new SegmentationMetricsAccumulator(names.Count, names)).ToArray();
-        var ap = backends.Select(_ => instances ? new InstanceSegmentationEvaluator() : null).ToArray();
+        var metrics = backends.Select(_ => new Jobs.EvaluationAccumulator(data.ClassNames, data.HasInstances)).ToArray();
         var equalPixels = new long[backends.Length];
         long pixels = 0;
         for (int row = 0; row < data.Count; row++)
@@ -90,21 +85,16 @@ public static class QualityCheck
             var chw = new float[3 * image.Height * image.Width];
             normalization.ToChw(image, chw);
             var truth = data.LoadLabel(row).Data;
-            var truthIds = instances ? data.LoadInstanceIds(row).Data : null;
+            var truthIds = metrics[0].UsesInstances ? data.LoadInstanceIds(row).Data : null;
             byte[]? reference = null;
             for (int b = 0; b < backends.Length; b++)
             {
                 var p = backends[b].Predictor.Predict(chw, 1, image.Height, image.Width)[0];
                 reference ??= p.Labels;
                 for (int i = 0; i < p.Labels.Length; i++) if (p.Labels[i] == reference[i]) equalPixels[b]++;
-                if (truthIds is null) semantic[b].Add(truth, p.Labels);
-                else
-                {
-                    semantic[b].Add(truth, p.Labels, truthIds);
-                    var found = p.Instances.Instances.OrderBy(k => k.Id).ToArray();
-                    ap[b]!.Add(truthIds, image.Width, image.Height, PredictedInstance.FromInstanceMap(p.Instances.InstanceIds,
-                        found.Select(k => k.ClassId).ToArray(), found.Select(k => k.Score).ToArray()));
-                }
+                var found = p.Instances.Instances.OrderBy(k => k.Id).ToArray();
+                metrics[b].Add(truth, truthIds, image.Width, image.Height, p.Labels, p.Instances.InstanceIds,
+                    found.Select(k => k.ClassId).ToArray(), found.Select(k => k.Score).ToArray());
             }
             pixels += truth.Length;
         }
@@ -112,19 +102,19 @@ public static class QualityCheck
         var result = new Dictionary<string, object>
         {
             ["images"] = data.Count,
-            ["classes"] = names.Count,
+            ["classes"] = data.ClassNames.Count,
             ["calibration"] = $"{calibrationImages.Count} images of {calW}x{calH}",
         };
-        double baseline = semantic[0].GetMetrics().MeanIoU;
+        double baseline = metrics[0].Semantic.MeanIoU;
         for (int b = 0; b < backends.Length; b++)
         {
             string name = backends[b].Name;
-            double miou = semantic[b].GetMetrics().MeanIoU, agreement = equalPixels[b] / (double)pixels;
+            double miou = metrics[b].Semantic.MeanIoU, agreement = equalPixels[b] / (double)pixels;
             result[$"miou_{name}"] = Math.Round(miou, 4);
             result[$"miou_loss_vs_fp32_{name}"] = Math.Round(baseline - miou, 4) + 0.0; // + 0.0 turns a rounded -0 into 0
             result[$"pixel_agreement_with_fp32_{name}"] = Math.Round(agreement, 5);
             string line = $"  {name}: mIoU {miou:F4} (loss vs fp32 {baseline - miou:+0.0000;-0.0000;0.0000}), pixels equal to fp32 {agreement:P2}";
-            if (ap[b]?.GetMetrics() is { } m && double.IsFinite(m.AP))
+            if (metrics[b].Instances is { } m && double.IsFinite(m.AP))
             {
                 result[$"ap_{name}"] = Math.Round(m.AP, 4);
                 result[$"ap50_{name}"] = Math.Round(m.AP50, 4);

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Ssn.MLNet.Data;
-using Ssn.MLNet.Evaluation;
 using Ssn.MLNet.Export;
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.Transforms;
@@ -35,13 +34,10 @@ internal sealed class EvaluationJob
     /// <summary>Evaluates <paramref name="model"/> (TorchSharp or ONNX Runtime transformer) predicting <paramref name="classNames"/>.</summary>
     public EvaluationReport Run(MLContext ml, ITransformer model, IReadOnlyList<string> classNames, SegmentationDataSource data, CancellationToken token = default)
     {
-        bool cityscapes = classNames.SequenceEqual(CityscapesLabels.TrainClassNames);
         if (!data.ClassNames.SequenceEqual(classNames))
             throw new InvalidDataException($"The model predicts {classNames.Count} classes ({string.Join(", ", classNames.Take(4))}, …) but the dataset has {data.ClassNames.Count} ({string.Join(", ", data.ClassNames.Take(4))}, …).");
-        bool instances = cityscapes && data.HasInstances;
-        var semantic = new SegmentationMetricsAccumulator(classNames.Count, classNames);
-        var instanceEvaluator = instances ? new InstanceSegmentationEvaluator() : null;
-        var results = cityscapes && CityscapesResultsDirectory is not null ? new CityscapesResultsWriter(CityscapesResultsDirectory) : null;
+        var metrics = new EvaluationAccumulator(classNames, data.HasInstances);
+        var results = metrics.IsCityscapes && CityscapesResultsDirectory is not null ? new CityscapesResultsWriter(CityscapesResultsDirectory) : null;
         var palette = SegmentationPalette.For(classNames);
         var overlay = new OverlayOptions { Palette = palette };
 
@@ -78,9 +74,7 @@ internal sealed class EvaluationJob
             int[]? gtIds = null;
             if (getGtInstances is not null) { getGtInstances(ref gtInstances); gtIds = gtInstances.DenseValues().ToArray(); }
 
-            if (cityscapes && gtIds is not null) semantic.Add(gt, pred, gtIds);
-            else semantic.Add(gt, pred);
-            instanceEvaluator?.Add(gtIds!, width, height, PredictedInstance.FromInstanceMap(predIds, cls, sc));
+            metrics.Add(gt, gtIds, width, height, pred, predIds, cls, sc);
             string imagePath = path.ToString();
             results?.Write(imagePath, pred, width, height, predIds, cls, sc);
             if (OverlayDirectory is not null && overlays < MaxOverlays)
@@ -98,7 +92,7 @@ internal sealed class EvaluationJob
         }
         if (done == 0) throw new InvalidDataException("The evaluation set is empty.");
         var (ms, w, h) = TimeInference(ml, model, data, TimingRuns);
-        return new EvaluationReport(semantic.GetMetrics(), instanceEvaluator?.GetMetrics(), ms, w, h, done, overlays);
+        return new EvaluationReport(metrics.Semantic, metrics.Instances, ms, w, h, done, overlays);
     }
 
     /// <summary>
