@@ -55,9 +55,10 @@ public sealed class BenchRunnerTests
         // version), i.e. this checkout's HEAD; the machine is this CPU; the load average was read at start and end.
         var provenance = json.RootElement.GetProperty("provenance");
         if (GitHead() is { } head) Assert.AreEqual(head[..7], provenance.GetProperty("commit").GetString());
-        string cpu = File.ReadLines("/proc/cpuinfo").First(l => l.StartsWith("model name")).Split(':', 2)[1].Trim();
-        StringAssert.StartsWith(provenance.GetProperty("machine").GetString(), cpu);
-        Assert.IsTrue(provenance.GetProperty("loadAverageStart").GetDouble() >= 0 && provenance.GetProperty("loadAverageEnd").GetDouble() >= 0);
+        if (File.Exists("/proc/cpuinfo") && File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name")) is { } model)
+            StringAssert.StartsWith(provenance.GetProperty("machine").GetString(), model.Split(':', 2)[1].Trim());
+        if (File.Exists("/proc/loadavg"))
+            Assert.IsTrue(provenance.GetProperty("loadAverageStart").GetDouble() >= 0 && provenance.GetProperty("loadAverageEnd").GetDouble() >= 0);
     }
 
     private static string? GitHead()
