@@ -82,8 +82,7 @@ public static class QualityCheck
         for (int row = 0; row < data.Count; row++)
         {
             var image = data.LoadImage(row);
-            var chw = new float[3 * image.Height * image.Width];
-            normalization.ToChw(image, chw);
+            var chw = image.ToChw(normalization.Mean, normalization.Std);
             var truth = data.LoadLabel(row).Data;
             var truthIds = metrics[0].UsesInstances ? data.LoadInstanceIds(row).Data : null;
             byte[]? reference = null;
@@ -133,10 +132,7 @@ public static class QualityCheck
         for (int row = 0; row < data.Count && images.Count < CalibrationImages; row++)
         {
             if (data.ReadImageSize(row) != (width, height)) continue;
-            var image = data.LoadImage(row);
-            var chw = new float[3 * height * width];
-            normalization.ToChw(image, chw);
-            images.Add(chw);
+            images.Add(data.LoadImage(row).ToChw(normalization.Mean, normalization.Std));
         }
         return (images, height, width);
     }
