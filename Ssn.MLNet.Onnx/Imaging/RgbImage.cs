@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using Ssn.MLNet.Transforms;
 
 namespace Ssn.MLNet.Imaging;
 
@@ -45,22 +46,26 @@ public sealed class RgbImage
     /// <param name="destination">At least <c>3 * Width * Height</c> floats.</param>
     /// <param name="mean">Per-channel mean (R, G, B) in [0, 1] units, or empty for 0.</param>
     /// <param name="std">Per-channel standard deviation, or empty for 1.</param>
-    public void CopyToChw(Span<float> destination, ReadOnlySpan<float> mean = default, ReadOnlySpan<float> std = default) =>
-        InterleavedToChw(Pixels, 3, 0, 2, Width, Height, destination, mean, std);
+    /// <param name="order">Order of the planes written (and of <paramref name="mean"/> and <paramref name="std"/>).</param>
+    public void CopyToChw(Span<float> destination, ReadOnlySpan<float> mean = default, ReadOnlySpan<float> std = default, ChannelOrder order = ChannelOrder.Rgb) =>
+        InterleavedToChw(Pixels, 3, order == ChannelOrder.Bgr ? 2 : 0, order == ChannelOrder.Bgr ? 0 : 2, Width, Height, destination, mean, std);
 
     /// <summary>
-    /// As <see cref="CopyToChw(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/> straight from an ML.NET image's
+    /// As <see cref="CopyToChw(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ChannelOrder)"/> straight from an ML.NET image's
     /// BGRA32 or RGBA32 pixels (no intermediate RGB copy): the one conversion an image makes on its way to the network.
     /// </summary>
     /// <exception cref="NotSupportedException">The image has another pixel format.</exception>
-    public static void CopyToChw(MLImage image, Span<float> destination, ReadOnlySpan<float> mean = default, ReadOnlySpan<float> std = default)
+    public static void CopyToChw(MLImage image, Span<float> destination, ReadOnlySpan<float> mean = default, ReadOnlySpan<float> std = default,
+        ChannelOrder order = ChannelOrder.Rgb)
     {
         ArgumentNullException.ThrowIfNull(image);
         var (r, b) = RedBlueOffsets(image);
+        if (order == ChannelOrder.Bgr) (r, b) = (b, r);
         InterleavedToChw(image.Pixels, 4, r, b, image.Width, image.Height, destination, mean, std);
     }
 
-    private static void InterleavedToChw(ReadOnlySpan<byte> pixels, int bytesPerPixel, int red, int blue, int width, int height,
+    /// <summary>Planes 0, 1, 2 are read at byte offsets <paramref name="first"/>, 1 and <paramref name="last"/> of each pixel.</summary>
+    private static void InterleavedToChw(ReadOnlySpan<byte> pixels, int bytesPerPixel, int first, int last, int width, int height,
         Span<float> destination, ReadOnlySpan<float> mean, ReadOnlySpan<float> std)
     {
         int plane = width * height;
@@ -73,7 +78,7 @@ public sealed class RgbImage
             float scale = 1f / (255f * (std.IsEmpty ? 1f : std[c]));
             float shift = (mean.IsEmpty ? 0f : mean[c]) / (std.IsEmpty ? 1f : std[c]);
             Span<float> dst = destination.Slice(c * plane, plane);
-            for (int i = 0, j = c switch { 0 => red, 1 => 1, _ => blue }; i < plane; i++, j += bytesPerPixel) dst[i] = pixels[j] * scale - shift;
+            for (int i = 0, j = c switch { 0 => first, 1 => 1, _ => last }; i < plane; i++, j += bytesPerPixel) dst[i] = pixels[j] * scale - shift;
         }
     }
 
@@ -85,7 +90,7 @@ public sealed class RgbImage
         _ => throw new NotSupportedException($"MLImage pixel format {image.PixelFormat} is not supported (BGRA32 or RGBA32 expected)."),
     };
 
-    /// <summary>Returns the image as a new planar float array (3 × H × W), see <see cref="CopyToChw(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>.</summary>
+    /// <summary>Returns the image as a new planar float array (3 × H × W), see <see cref="CopyToChw(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ChannelOrder)"/>.</summary>
     /// <param name="mean">Per-channel mean (R, G, B) in [0, 1] units, or <c>null</c> for 0.</param>
     /// <param name="std">Per-channel standard deviation, or <c>null</c> for 1.</param>
     public float[] ToChw(float[]? mean = null, float[]? std = null)

@@ -69,11 +69,12 @@ public sealed class SsnOnnxTransformer : SegmentationTransformer, ISsnModelLoada
     /// <inheritdoc />
     public static uint ModelVersion => 1;
 
-    private sealed record SavedState(string[] ClassNames, float[] Mean, float[] Std, SpatialSamplingTransformerOptions Options, SsnOnnxSessionOptions Session);
+    private sealed record SavedState(string[] ClassNames, float[] Mean, float[] Std, SpatialSamplingTransformerOptions Options, SsnOnnxSessionOptions Session,
+        ChannelOrder ChannelOrder = ChannelOrder.Rgb);
 
     /// <inheritdoc />
     protected override void Save(ModelSaveContext ctx) => SsnModelFormat.Save<SsnOnnxTransformer>(ctx,
-        body => body.Write(JsonSerializer.Serialize(new SavedState(ClassNames.ToArray(), Normalization.Mean, Normalization.Std, Options, Predictor.SessionOptions))),
+        body => body.Write(JsonSerializer.Serialize(new SavedState(ClassNames.ToArray(), Normalization.Mean, Normalization.Std, Options, Predictor.SessionOptions, Normalization.ChannelOrder))),
         new Dictionary<string, Action<Stream>> { [ModelStream] = s => s.Write(Predictor.ModelBytes) });
 
     /// <inheritdoc />
@@ -84,7 +85,7 @@ public sealed class SsnOnnxTransformer : SegmentationTransformer, ISsnModelLoada
         using var stream = context.OpenBinaryStream(ModelStream);
         using var bytes = new MemoryStream();
         stream.CopyTo(bytes);
-        return new SsnOnnxTransformer(env, bytes.ToArray(), state.ClassNames, new ImageNormalization(state.Mean, state.Std), state.Options, state.Session);
+        return new SsnOnnxTransformer(env, bytes.ToArray(), state.ClassNames, new ImageNormalization(state.Mean, state.Std, state.ChannelOrder), state.Options, state.Session);
     }
     #endregion
 

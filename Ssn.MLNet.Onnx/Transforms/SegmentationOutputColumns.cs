@@ -6,6 +6,9 @@ namespace Ssn.MLNet.Transforms;
 /// </summary>
 public static class SegmentationOutputColumns
 {
+    /// <summary>The <see cref="PredictedLabel"/> of a pixel predicted as none of the classes (a network's void output; see <see cref="SpatialSamplingTransformerOptions.VoidOutputs"/>).</summary>
+    public const byte NoClass = 255;
+
     /// <summary>Predicted train id per pixel: <c>VBuffer&lt;byte&gt;</c>, row-major H × W, at the input image's size.</summary>
     public const string PredictedLabel = "PredictedLabel";
 

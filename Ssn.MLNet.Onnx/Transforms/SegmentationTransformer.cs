@@ -20,7 +20,7 @@ public abstract class SegmentationTransformer : ITransformer, IDisposable
     /// <summary>Validates and keeps what every engine shares.</summary>
     /// <param name="name">The transformer's name in error messages.</param>
     /// <param name="classNames">Names of the classes, indexed by train id.</param>
-    /// <param name="numClasses">Classes of the network (must equal the number of names).</param>
+    /// <param name="numClasses">Outputs of the network: the number of names plus <see cref="SpatialSamplingTransformerOptions.VoidOutputs"/>.</param>
     /// <param name="normalization">Input normalisation used in training (default ImageNet).</param>
     /// <param name="options">Columns and output options.</param>
     protected SegmentationTransformer(string name, IReadOnlyList<string> classNames, long numClasses,
@@ -29,8 +29,10 @@ public abstract class SegmentationTransformer : ITransformer, IDisposable
         ArgumentNullException.ThrowIfNull(classNames);
         Options = options ?? new SpatialSamplingTransformerOptions();
         Options.Validate();
-        if (classNames.Count != numClasses)
-            throw new ArgumentException($"{classNames.Count} class names were given for a network with {numClasses} classes.", nameof(classNames));
+        if (classNames.Count + Options.VoidOutputs != numClasses)
+            throw new ArgumentException(Options.VoidOutputs == 0
+                ? $"{classNames.Count} class names were given for a network with {numClasses} classes (outputs that are no class: {nameof(SpatialSamplingTransformerOptions)}.{nameof(SpatialSamplingTransformerOptions.VoidOutputs)})."
+                : $"{classNames.Count} class names and {Options.VoidOutputs} void outputs were given for a network with {numClasses} outputs.", nameof(classNames));
         this.name = name;
         ClassNames = classNames.ToArray();
         Normalization = normalization ?? ImageNormalization.ImageNet;
@@ -70,7 +72,16 @@ public abstract class SegmentationTransformer : ITransformer, IDisposable
     internal IReadOnlyList<SsnPrediction> PredictImages(IReadOnlyList<MLImage> images)
     {
         var (data, h, w) = SegmentationOutputSchema.Batch(images, Normalization);
-        return Engine.Predict(data, images.Count, h, w, Options.OutputScores);
+        var predictions = Engine.Predict(data, images.Count, h, w, Options.OutputScores);
+        return Options.VoidOutputs == 0 ? predictions : predictions.Select(WithoutVoid).ToList();
+    }
+
+    /// <summary>Pixels predicted as a void output become <see cref="SegmentationOutputColumns.NoClass"/>; scores keep the classes' planes.</summary>
+    private SsnPrediction WithoutVoid(SsnPrediction p)
+    {
+        int classes = ClassNames.Count;
+        foreach (ref byte label in p.Labels.AsSpan()) if (label >= classes) label = SegmentationOutputColumns.NoClass;
+        return p.Scores is null ? p : p with { Scores = p.Scores[..(classes * p.Width * p.Height)] };
     }
 
     /// <summary>The engine that predicts batches of normalised images.</summary>

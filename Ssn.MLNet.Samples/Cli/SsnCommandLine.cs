@@ -30,6 +30,7 @@ public static class SsnCommandLine
         root.Subcommands.Add(EvaluateCommand.Create(env));
         root.Subcommands.Add(PredictCommand.Create(env));
         root.Subcommands.Add(ExportCommand.Create(env));
+        root.Subcommands.Add(ImportCommand.Create(env));
         root.Subcommands.Add(Bench.BenchCommand.Create());
         root.Subcommands.Add(Ablation.AblationCommand.Create(env));
         return root;

@@ -122,6 +122,15 @@ public static class NetworkWeights
         return report;
     }
 
+    /// <summary>Every tensor of a <c>.safetensors</c> file, by name, in the file's order.</summary>
+    /// <exception cref="InvalidDataException">The file is not a readable safetensors file or holds a type other than F32/F64/I64/I32.</exception>
+    public static IReadOnlyList<KeyValuePair<string, Tensor>> ReadTensors(string path)
+    {
+        var (entries, data) = Read(path);
+        return entries.OrderBy(e => e.Value.Start)
+            .Select(e => KeyValuePair.Create(e.Key, ToTensor(e.Value, data.AsSpan(e.Value.Start, e.Value.Length), path, e.Key))).ToList();
+    }
+
     /// <summary>The network options stored by <see cref="SaveSafetensors"/>, or null when the file has none.</summary>
     public static SsnNetworkOptions? ReadNetworkOptions(string path)
     {

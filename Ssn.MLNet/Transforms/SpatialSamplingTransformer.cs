@@ -51,11 +51,11 @@ public sealed class SpatialSamplingTransformer : SegmentationTransformer, ISsnMo
     /// <inheritdoc />
     public static uint OldestReadableModelVersion => 3;
 
-    private sealed record SavedState(string[] ClassNames, float[] Mean, float[] Std, SpatialSamplingTransformerOptions Options);
+    private sealed record SavedState(string[] ClassNames, float[] Mean, float[] Std, SpatialSamplingTransformerOptions Options, ChannelOrder ChannelOrder = ChannelOrder.Rgb);
 
     /// <inheritdoc />
     protected override void Save(ModelSaveContext ctx) => SsnModelFormat.Save<SpatialSamplingTransformer>(ctx,
-        body => body.Write(JsonSerializer.Serialize(new SavedState(ClassNames.ToArray(), Normalization.Mean, Normalization.Std, Options))),
+        body => body.Write(JsonSerializer.Serialize(new SavedState(ClassNames.ToArray(), Normalization.Mean, Normalization.Std, Options, Normalization.ChannelOrder))),
         new Dictionary<string, Action<Stream>> { [NetworkStream] = s => SegmentationModelSerializer.Save(Model, s) });
 
     /// <inheritdoc />
@@ -65,7 +65,7 @@ public sealed class SpatialSamplingTransformer : SegmentationTransformer, ISsnMo
                     ?? throw new InvalidDataException($"The saved {nameof(SpatialSamplingTransformer)} in '{context.Entry}' has no state.");
         using var weights = context.OpenBinaryStream(NetworkStream);
         string name = $"{context.Entry}/{NetworkStream}";
-        var normalization = new ImageNormalization(state.Mean, state.Std);
+        var normalization = new ImageNormalization(state.Mean, state.Std, state.ChannelOrder);
         return new SpatialSamplingTransformer(env, SegmentationModelSerializer.Load(weights, name: name), state.ClassNames, normalization, state.Options);
     }
     #endregion
