@@ -26,7 +26,7 @@ public sealed class SegmentationService : IDisposable
     {
         this.options = options.Value;
         this.options.Validate();
-        loaded = SegmentationModelForPrediction.Load(ml, this.options.ModelPath, this.options.Backend, this.options.OnnxExecutionProvider);
+        loaded = Models.PretrainedModels.LoadForPrediction(ml, this.options.ModelPath, this.options.Backend, this.options.OnnxExecutionProvider);
         slots = new SemaphoreSlim(this.options.MaxConcurrentPredictions);
         // For IDisposable objects the provider's pool disposes what it retains when it is disposed itself.
         engines = new DefaultObjectPoolProvider { MaximumRetained = this.options.MaxConcurrentPredictions }.Create(new EnginePolicy(ml, loaded.Transformer));

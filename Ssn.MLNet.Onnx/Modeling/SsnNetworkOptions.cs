@@ -79,6 +79,12 @@ public sealed record SsnNetworkOptions
     /// <summary>ESP modules at ESPNet's level 3, α₃ (default 8, as the final ESPNet; its Table 1 also uses 3).</summary>
     public int EspnetAlpha3 { get; init; } = 8;
 
+    /// <summary>
+    /// Which level-1 features ESPNet's decoder merges at stride 2 (default <see cref="Modeling.EspnetLevel1Skip.Reinforced"/>,
+    /// the authors' <c>train/Model.py</c>; their published Cityscapes weights need <see cref="Modeling.EspnetLevel1Skip.Convolution"/>).
+    /// </summary>
+    public EspnetLevel1Skip EspnetLevel1Skip { get; init; } = EspnetLevel1Skip.Reinforced;
+
     /// <summary>The encoder's output stride (8, fixed by the three downsamplers).</summary>
     public const int OutputStride = 8;
 
@@ -108,6 +114,7 @@ public sealed record SsnNetworkOptions
             throw new ArgumentOutOfRangeException(nameof(InputChannels), InputChannels, $"{nameof(InputChannels)} must be in 1–15 for the {Architecture} encoder (its first layer concatenates a pooled copy of the input with 16 − {nameof(InputChannels)} filters).");
         if (GuidanceChannels < 4) throw new ArgumentOutOfRangeException(nameof(GuidanceChannels), GuidanceChannels, $"{nameof(GuidanceChannels)} must be at least 4.");
         if (EspnetAlpha2 < 1) throw new ArgumentOutOfRangeException(nameof(EspnetAlpha2), EspnetAlpha2, $"{nameof(EspnetAlpha2)} must be at least 1.");
+        if (!Enum.IsDefined(EspnetLevel1Skip)) throw new ArgumentOutOfRangeException(nameof(EspnetLevel1Skip), EspnetLevel1Skip, $"Unknown {nameof(EspnetLevel1Skip)}; expected one of {string.Join(", ", Enum.GetNames<EspnetLevel1Skip>())}.");
         if (EspnetAlpha3 < 1) throw new ArgumentOutOfRangeException(nameof(EspnetAlpha3), EspnetAlpha3, $"{nameof(EspnetAlpha3)} must be at least 1.");
         if (StemChannels <= InputChannels) throw new ArgumentOutOfRangeException(nameof(StemChannels), StemChannels, $"{nameof(StemChannels)} must exceed {nameof(InputChannels)} (the downsampler concatenates a max-pool of the input).");
         if (MiddleChannels <= StemChannels) throw new ArgumentOutOfRangeException(nameof(MiddleChannels), MiddleChannels, $"{nameof(MiddleChannels)} must exceed {nameof(StemChannels)}.");

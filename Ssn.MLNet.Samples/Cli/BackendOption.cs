@@ -4,7 +4,10 @@ using Ssn.MLNet.Onnx;
 
 namespace Ssn.MLNet.Samples.Cli;
 
-/// <summary><c>--backend</c> and <c>--execution-provider</c> of the verbs that predict with a saved model (<c>predict</c>, <c>evaluate</c>).</summary>
+/// <summary>
+/// <c>--backend</c> and <c>--execution-provider</c> of the verbs that predict with a saved model (<c>predict</c>,
+/// <c>evaluate</c>), and how their <c>--model</c> is read: a model file, or a pretrained model's name.
+/// </summary>
 internal sealed class BackendOption
 {
     private readonly Option<InferenceBackend> backend = Create();
@@ -22,7 +25,7 @@ internal sealed class BackendOption
 
     /// <summary>Loads the model file for prediction on the chosen engine.</summary>
     public SegmentationModelForPrediction Load(Microsoft.ML.MLContext ml, string path, ParseResult p) =>
-        SegmentationModelForPrediction.Load(ml, path, p.GetValue(backend), p.GetValue(provider));
+        Models.PretrainedModels.LoadForPrediction(ml, path, p.GetValue(backend), p.GetValue(provider));
 
     private static Option<InferenceBackend> Create() => new("--backend")
     {

@@ -15,7 +15,7 @@ internal static class EvaluateCommand
 {
     public static Command Create(CliEnvironment env)
     {
-        var modelOption = new Option<string>("--model", "-m") { Description = "Model file (model.zip).", Required = true };
+        var modelOption = new Option<string>("--model", "-m") { Description = "Model file (model.zip), or a pretrained model's name (camvid-ssn, camvid-espnet, cityscapes-espnet).", Required = true };
         var dataset = new DatasetOptions("val");
         var output = new Option<string>("--out", "-o") { Description = "Folder for metrics.json (and overlays/, cityscapes-results/).", DefaultValueFactory = _ => "ssn-evaluation" };
         var overlays = new Option<int>("--overlays") { Description = "Overlay PNGs to write (first images).", DefaultValueFactory = _ => 0 };

@@ -4,6 +4,7 @@ using Spectre.Console;
 using Ssn.MLNet.Data;
 using Ssn.MLNet.MLNetInterop;
 using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Modeling.Import;
 using Ssn.MLNet.Onnx;
 using Ssn.MLNet.Samples.Cli;
 using Ssn.MLNet.Transforms;
@@ -19,8 +20,8 @@ internal static class ExportCommand
 {
     public static Command Create(CliEnvironment env)
     {
-        var modelOption = new Option<string>("--model", "-m") { Description = "Model file (model.zip) of a Spatial Sampling Network.", Required = true };
-        var output = new Option<string>("--out", "-o") { Description = "ONNX file to write (the ML.NET model goes beside it as <name>-onnx.zip), or a .safetensors file for the weights alone under PyTorch's parameter names.", DefaultValueFactory = _ => "model.onnx" };
+        var modelOption = new Option<string>("--model", "-m") { Description = "Model file (model.zip) of a TorchSharp model (train's or import's), or a pretrained model's name.", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "ONNX file to write (the ML.NET model goes beside it as <name>-onnx.zip), or the weights alone: .safetensors under this project's PyTorch names, .pth (torch.save) under the architecture's reference names (ESPNet: the authors' Model.py).", DefaultValueFactory = _ => "model.onnx" };
         var opset = new Option<int>("--opset") { Description = "ONNX opset, 16–20.", DefaultValueFactory = _ => new SsnOnnxExportOptions().Opset };
         var int8 = new Option<bool>("--int8") { Description = "Quantise the encoder's convolutions to int8 (QDQ), with activation ranges calibrated on images of --calibration." };
         var images = new Option<int>("--calibration-images") { Description = "Calibration images (the first of the split, all of one size).", DefaultValueFactory = _ => 8 };
@@ -35,16 +36,27 @@ internal static class ExportCommand
             var ml = new MLContext(seed: 1);
             string modelPath = p.GetValue(modelOption)!, onnxPath = Path.GetFullPath(p.GetValue(output)!);
             string zipPath = Path.Combine(Path.GetDirectoryName(onnxPath)!, Path.GetFileNameWithoutExtension(onnxPath) + "-onnx.zip");
-            using var model = SsnModelFile.LoadTransformer<SpatialSamplingTransformer>(ml, modelPath, out var inputSchema);
-            var network = model.Model.HasInstanceHead ? model.Model : throw new CliException(
-                $"'{modelPath}' holds a {model.Model.Options.Architecture}/{model.Model.Options.Decoder} baseline; export covers the Spatial Sampling Network.");
-            if (string.Equals(Path.GetExtension(onnxPath), ".safetensors", StringComparison.OrdinalIgnoreCase))
+            Microsoft.ML.DataViewSchema? inputSchema = null;
+            using var model = !File.Exists(modelPath) && Models.PretrainedModels.Find(modelPath) is { } zoo
+                ? zoo.Load(ml)
+                : SsnModelFile.LoadTransformer<SpatialSamplingTransformer>(ml, modelPath, out inputSchema);
+            string extension = Path.GetExtension(onnxPath).ToLowerInvariant();
+            if (extension == ".safetensors")
             {
-                NetworkWeights.SaveSafetensors(network, onnxPath);
+                NetworkWeights.SaveSafetensors(model.Model, onnxPath);
                 env.Console.MarkupLine(Markup.Escape($"Wrote {onnxPath}: the network's weights under PyTorch state_dict names (tools/camvid-replica/ssn_torch.py), " +
                                                      $"its options in the header's {NetworkWeights.NetworkOptionsKey}"));
                 return Task.FromResult(0);
             }
+            if (extension is ".pth" or ".pt")
+            {
+                var map = ReferenceNameMap.ForArchitecture(model.Model.Options.Architecture);
+                PyTorchCheckpoint.Write(onnxPath, ReferenceWeights.ToReference(model.Model, map));
+                env.Console.MarkupLine(Markup.Escape($"Wrote {onnxPath}: a torch.save'd state_dict under the names of {map.Reference} (torch.load + load_state_dict)"));
+                return Task.FromResult(0);
+            }
+            var network = model.Model.HasInstanceHead ? model.Model : throw new CliException(
+                $"'{modelPath}' holds a {model.Model.Options.Architecture}/{model.Model.Options.Decoder} baseline; ONNX export covers the Spatial Sampling Network (.safetensors and .pth weights cover every architecture).");
             var options = new SsnOnnxExportOptions { Opset = p.GetValue(opset) };
             options.Validate();
             SsnModelFile.RequireWritable(zipPath);

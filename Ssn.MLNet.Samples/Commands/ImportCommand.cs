@@ -25,6 +25,7 @@ internal static class ImportCommand
         var decoder = new Option<DecoderKind>("--decoder") { Description = "Decoder (default Original: the architecture's own).", DefaultValueFactory = _ => DecoderKind.Original };
         var alpha2 = new Option<int>("--espnet-alpha2") { Description = "ESPNet's p (ESP modules at level 2).", DefaultValueFactory = _ => new SsnNetworkOptions().EspnetAlpha2 };
         var alpha3 = new Option<int>("--espnet-alpha3") { Description = "ESPNet's q (ESP modules at level 3).", DefaultValueFactory = _ => new SsnNetworkOptions().EspnetAlpha3 };
+        var level1Skip = new Option<EspnetLevel1Skip>("--espnet-level1-skip") { Description = "ESPNet decoder's stride-2 merge: Reinforced (train/Model.py, the CamVid weights) or Convolution (test/Model.py, the Cityscapes weights).", DefaultValueFactory = _ => EspnetLevel1Skip.Reinforced };
         var classes = new Option<string>("--classes") { Description = "Class names by output index: camvid, cityscapes or voc, comma-separated names, or a text file with one name per line.", Required = true };
         var voidOutputs = new Option<int>("--void-outputs") { Description = "Outputs after the classes that are no class (ESPNet's CamVid and Cityscapes models: 1); pixels predicted as one are 'no class' (255).", DefaultValueFactory = _ => 0 };
         var order = new Option<ChannelOrder>("--channel-order") { Description = "Colour order the network was trained on: Rgb or Bgr (OpenCV).", DefaultValueFactory = _ => ChannelOrder.Rgb };
@@ -32,7 +33,7 @@ internal static class ImportCommand
         var std = new Option<string?>("--std") { Description = "Per-channel standard deviation in --channel-order, 3 comma-separated numbers (default ImageNet's); the network sees (value/255 - mean)/std." };
         var output = new Option<string>("--out", "-o") { Description = "Model file to write.", DefaultValueFactory = _ => "model.zip" };
         var command = new Command("import", "Import a published network's PyTorch weights (name map per architecture, shapes checked, nothing left over) into an ML.NET model file.");
-        foreach (var o in new Option[] { weights, architecture, decoder, alpha2, alpha3, classes, voidOutputs, order, mean, std, output }) command.Options.Add(o);
+        foreach (var o in new Option[] { weights, architecture, decoder, alpha2, alpha3, level1Skip, classes, voidOutputs, order, mean, std, output }) command.Options.Add(o);
         CommandRunner.SetAction(command, env, (p, token) =>
         {
             var ml = new MLContext(seed: 1);
@@ -45,7 +46,7 @@ internal static class ImportCommand
                 Network = new SsnNetworkOptions
                 {
                     Architecture = p.GetValue(architecture), Decoder = p.GetValue(decoder),
-                    EspnetAlpha2 = p.GetValue(alpha2), EspnetAlpha3 = p.GetValue(alpha3),
+                    EspnetAlpha2 = p.GetValue(alpha2), EspnetAlpha3 = p.GetValue(alpha3), EspnetLevel1Skip = p.GetValue(level1Skip),
                 },
                 ClassNames = ClassNames(p.GetValue(classes)!),
                 VoidOutputs = p.GetValue(voidOutputs),

@@ -24,7 +24,7 @@ internal static class PredictCommand
 
     public static Command Create(CliEnvironment env)
     {
-        var modelOption = new Option<string>("--model", "-m") { Description = "Model file (model.zip).", Required = true };
+        var modelOption = new Option<string>("--model", "-m") { Description = "Model file (model.zip), or a pretrained model's name (camvid-ssn, camvid-espnet, cityscapes-espnet).", Required = true };
         var inputs = new Argument<string[]>("inputs") { Description = "Image files and/or folders of images (.png, .jpg, .jpeg, .bmp; folders are searched recursively).", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--out", "-o") { Description = "Output folder.", DefaultValueFactory = _ => "ssn-predictions" };
         var command = new Command("predict", "Predict classes and instances of images: coloured PNGs, overlays, instance maps, Cityscapes results.");

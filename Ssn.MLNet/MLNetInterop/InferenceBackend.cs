@@ -36,9 +36,15 @@ public sealed record SegmentationModelForPrediction(SegmentationTransformer Tran
     /// <param name="backend">The engine (default: the file's).</param>
     /// <param name="onnxSession">ONNX Runtime settings (execution provider, threads) for a model that runs on ONNX Runtime; default: the file's, or CPU.</param>
     public static SegmentationModelForPrediction Load(MLContext mlContext, string path, InferenceBackend backend = InferenceBackend.Auto,
-        SsnOnnxSessionOptions? onnxSession = null)
+        SsnOnnxSessionOptions? onnxSession = null) =>
+        From(mlContext, SsnModelFile.LoadTransformer<SegmentationTransformer>(mlContext, path, out _), path, backend, onnxSession);
+
+    /// <summary>As <see cref="Load(MLContext, string, InferenceBackend, SsnOnnxSessionOptions?)"/> for a transformer already
+    /// loaded (e.g. a pretrained model of the zoo), named <paramref name="path"/> in messages; takes ownership of it.</summary>
+    public static SegmentationModelForPrediction From(MLContext mlContext, SegmentationTransformer found, string path,
+        InferenceBackend backend = InferenceBackend.Auto, SsnOnnxSessionOptions? onnxSession = null)
     {
-        var found = SsnModelFile.LoadTransformer<SegmentationTransformer>(mlContext, path, out _);
+        ArgumentNullException.ThrowIfNull(found);
         switch (found, backend)
         {
             case (SpatialSamplingTransformer torch, InferenceBackend.Onnx):

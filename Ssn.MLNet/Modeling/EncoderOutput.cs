@@ -61,14 +61,19 @@ public sealed class EspnetEncoderOutput : EncoderOutput
     /// <param name="features">Level-3 concatenation after BN + PReLU, <c>[B, 256, H/8, W/8]</c>.</param>
     /// <param name="level1">Level-1 concatenation (conv output + input at 1/2) after BN + PReLU, <c>[B, 19, H/2, W/2]</c>.</param>
     /// <param name="level2">Level-2 concatenation (ESP outputs + input at 1/4) after BN + PReLU, <c>[B, 131, H/4, W/4]</c>.</param>
-    public EspnetEncoderOutput(Tensor features, Tensor level1, Tensor level2) : base(features)
+    /// <param name="level1Convolution">Level-1 convolution after its BN + PReLU, <c>[B, 16, H/2, W/2]</c>.</param>
+    public EspnetEncoderOutput(Tensor features, Tensor level1, Tensor level2, Tensor level1Convolution) : base(features)
     {
         Level1 = level1;
         Level2 = level2;
+        Level1Convolution = level1Convolution;
     }
 
     /// <summary>Level-1 features at stride 2.</summary>
     public Tensor Level1 { get; }
+
+    /// <summary>The level-1 convolution's output at stride 2, before the input reinforcement (<see cref="EspnetLevel1Skip.Convolution"/>).</summary>
+    public Tensor Level1Convolution { get; }
 
     /// <summary>Level-2 features at stride 4.</summary>
     public Tensor Level2 { get; }

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 
 namespace Ssn.MLNet.Modeling;
 
-/// <summary>What <see cref="NetworkWeights.LoadSafetensors"/> matched by name.</summary>
+/// <summary>What <see cref="NetworkWeights.LoadSafetensors(nn.Module, string, bool)"/> matched by name.</summary>
 /// <param name="Loaded">Tensors copied into the network.</param>
 /// <param name="Missing">Network tensors the file does not have (left as they were).</param>
 /// <param name="Unexpected">File tensors the network does not have (ignored).</param>
@@ -96,10 +96,14 @@ public static class NetworkWeights
     /// <param name="strict">Throw unless every network tensor is loaded and nothing is left over.</param>
     /// <exception cref="InvalidDataException">The file is not a readable safetensors file, holds a type other than
     /// F32/F64/I64/I32, or (with <paramref name="strict"/>) does not match the network exactly.</exception>
-    public static WeightLoadReport LoadSafetensors(nn.Module module, string path, bool strict = false)
+    public static WeightLoadReport LoadSafetensors(nn.Module module, string path, bool strict = false) =>
+        LoadSafetensors(module, ImageFile.ReadAllBytes(path), path, strict);
+
+    /// <summary>As <see cref="LoadSafetensors(nn.Module, string, bool)"/> from the bytes of a safetensors file (e.g. an embedded resource) named <paramref name="path"/> in messages.</summary>
+    public static WeightLoadReport LoadSafetensors(nn.Module module, byte[] file, string path, bool strict = false)
     {
         ArgumentNullException.ThrowIfNull(module);
-        var (entries, data) = Read(path);
+        var (entries, data) = Read(file, path);
         var state = module.state_dict();
         List<string> loaded = [], missing = [], mismatched = [];
         using (no_grad())
@@ -126,7 +130,7 @@ public static class NetworkWeights
     /// <exception cref="InvalidDataException">The file is not a readable safetensors file or holds a type other than F32/F64/I64/I32.</exception>
     public static IReadOnlyList<KeyValuePair<string, Tensor>> ReadTensors(string path)
     {
-        var (entries, data) = Read(path);
+        var (entries, data) = Read(ImageFile.ReadAllBytes(path), path);
         return entries.OrderBy(e => e.Value.Start)
             .Select(e => KeyValuePair.Create(e.Key, ToTensor(e.Value, data.AsSpan(e.Value.Start, e.Value.Length), path, e.Key))).ToList();
     }
@@ -140,9 +144,8 @@ public static class NetworkWeights
 
     private sealed record Entry(string DType, long[] Shape, int Start, int Length);
 
-    private static (Dictionary<string, Entry> Entries, byte[] Data) Read(string path)
+    private static (Dictionary<string, Entry> Entries, byte[] Data) Read(byte[] file, string path)
     {
-        byte[] file = ImageFile.ReadAllBytes(path);
         var header = ReadHeader(file, path, out int dataStart);
         var entries = new Dictionary<string, Entry>();
         foreach (var (name, node) in header)

@@ -64,7 +64,7 @@ public static class SegmentationModels
                 SsnEncoder => new ImprovedGuidedUpsamplingDecoder(c, numClasses, options.GuidanceOffsetScale),
                 ErfnetEncoder => new ErfnetDecoder(c, numClasses),
                 EnetEncoder => new EnetDecoder(numClasses),
-                EspnetEncoder esp => new EspnetDecoder(numClasses, esp.Level1Channels, esp.Level2Channels),
+                EspnetEncoder esp => new EspnetDecoder(numClasses, esp.Level1Channels, esp.Level2Channels, options.EspnetLevel1Skip),
                 _ => throw new ArgumentException($"{encoder.GetType().Name} has no original decoder; choose {nameof(DecoderKind.ImprovedGuidedUpsampling)}, {nameof(DecoderKind.GuidedUpsampling)} or {nameof(DecoderKind.Bilinear)}.", nameof(encoder)),
             },
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"Unknown decoder; expected one of {string.Join(", ", Enum.GetNames<DecoderKind>())}."),

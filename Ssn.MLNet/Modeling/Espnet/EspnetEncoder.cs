@@ -61,6 +61,9 @@ public sealed class EspnetEncoder : SegmentationEncoder
     /// <summary>Channels of the level-1 concatenation (16 + input channels).</summary>
     public long Level1Channels => 16 + inputChannels;
 
+    /// <summary>Channels of the level-1 convolution (16).</summary>
+    public const long Level1ConvolutionChannels = 16;
+
     /// <summary>Channels of the level-2 concatenation (64 + 64 + input channels).</summary>
     public long Level2Channels => 128 + inputChannels;
 
@@ -76,11 +79,12 @@ public sealed class EspnetEncoder : SegmentationEncoder
         CheckInput(images);
         var half = avg_pool2d(images, 3, stride: 2, padding: 1);
         var quarter = avg_pool2d(half, 3, stride: 2, padding: 1);
-        var l1 = level1Merge.call(cat(new[] { level1Act.call(level1Conv.call(images)), half }, 1));
+        var l1Conv = level1Act.call(level1Conv.call(images));
+        var l1 = level1Merge.call(cat(new[] { l1Conv, half }, 1));
         var l2Down = level2Down.call(l1);
         var l2 = level2Merge.call(cat(new[] { level2.call(l2Down), l2Down, quarter }, 1));
         var l3Down = level3Down.call(l2);
         var l3 = level3Merge.call(cat(new[] { l3Down, level3.call(l3Down) }, 1));
-        return new EspnetEncoderOutput(l3, l1, l2);
+        return new EspnetEncoderOutput(l3, l1, l2, l1Conv);
     }
 }

@@ -11,7 +11,9 @@ namespace Ssn.MLNet.Modeling;
 /// </summary>
 internal static class EspnetReferenceNames
 {
-    public static ReferenceNameMap Map { get; } = new("the ESPNet authors' train/Model.py (ESPNet(classes, p, q))",
+    public static ReferenceNameMap Map { get; } = new("the ESPNet authors' Model.py (ESPNet(classes, p, q))",
+        "ESPNet: p and q are --espnet-alpha2 and --espnet-alpha3 (SsnNetworkOptions.EspnetAlpha2/3), the class count is the classifier's first dimension " +
+        "(classes + --void-outputs), and the authors' Cityscapes weights (test/Model.py) need --espnet-level1-skip Convolution (conv.conv.weight with 16 + C inputs, not 19 + C).",
     [
         (@"encoder\.level1Conv\.", "encoder.level1.conv."),
         (@"encoder\.level1Act\.", "encoder.level1."),

@@ -98,6 +98,8 @@ public static class PyTorchCheckpoint
 
     private static object ReadLegacy(byte[] file)
     {
+        if (file.Length < 2 || file[0] != 0x80)
+            throw new InvalidDataException("it is neither a zip-format nor a legacy torch.save file (it starts with neither a zip header nor a pickle)");
         var stream = new MemoryStream(file);
         if (!Equals(new PickleReader(stream).Load(), LegacyMagic))
             throw new InvalidDataException("it is neither a zip-format nor a legacy torch.save file (no PyTorch magic number)");

@@ -54,8 +54,7 @@ public static class ReferenceWeights
                 $" {what} ({names.Count}): {string.Join(", ", names.Take(8))}{(names.Count > 8 ? ", …" : "")}.";
             throw new InvalidDataException(
                 $"'{source}' does not match the {model.Options.Architecture} network (names as in {map.Reference}; {checkpoint.Count} tensors in the file, {loaded} matched)." +
-                List("Not in the file", missing) + List("Other shape", shapes) + List("In the file but not in the network", unused) +
-                " Check the architecture options (for ESPNet: --espnet-alpha2 p, --espnet-alpha3 q; the class count from the classifier's shape).");
+                List("Not in the file", missing) + List("Other shape", shapes) + List("In the file but not in the network", unused) + " " + map.Hint);
         }
         return loaded;
     }
