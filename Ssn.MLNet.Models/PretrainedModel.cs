@@ -73,6 +73,19 @@ public sealed record PretrainedModel
         }
     }
 
+    /// <summary>
+    /// The weights as a <c>.safetensors</c> file (this project's tensor names), for <c>train --init-weights</c> /
+    /// <c>SpatialSamplingTrainerOptions.InitialWeights</c>: written once from the package into the cache folder
+    /// (<c>ssn-mlnet/pretrained/</c>, see <see cref="Trainers.ClassBalance.CacheDirectoryVariable"/>), as torchvision keeps its weights in a hub cache.
+    /// </summary>
+    public string WeightsFile()
+    {
+        byte[] bytes = PretrainedModels.Resource(WeightsResource);
+        string path = Path.Combine(Trainers.ClassBalance.CacheDirectory("pretrained"), WeightsResource);
+        if (!File.Exists(path) || !File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes)) Imaging.AtomicFile.WriteAllBytes(path, bytes);
+        return path;
+    }
+
     /// <summary>How the zoo's JSON is read: camelCase names, enums as text.</summary>
     internal static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() }, WriteIndented = true };
 }

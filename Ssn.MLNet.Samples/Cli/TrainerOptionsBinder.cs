@@ -59,6 +59,7 @@ internal sealed class TrainerOptionsBinder
     public Option<int?> ValidateEvery { get; }
     public Option<string?> Resume { get; }
     public Option<string?> InitWeights { get; }
+    public Option<int?> FreezeEncoderEpochs { get; }
     public Option<int?> MinArea { get; }
     public Option<int?> CellSize { get; }
     public Option<double?> MergeDistance { get; }
@@ -106,7 +107,8 @@ internal sealed class TrainerOptionsBinder
         CheckpointEvery = Add(new Option<int?>("--checkpoint-every") { Description = "Epochs between checkpoints (1)." });
         ValidateEvery = Add(new Option<int?>("--validate-every") { Description = "Epochs between validations (1); the last epoch is always validated and the best validated epoch is kept." });
         Resume = Add(new Option<string?>("--resume") { Description = "Continue from this checkpoint file (same seed and network)." });
-        InitWeights = Add(new Option<string?>("--init-weights") { Description = "Start from the weights of this .safetensors file (matched by name, e.g. from PyTorch; mismatches are listed)." });
+        InitWeights = Add(new Option<string?>("--init-weights") { Description = "Start from these weights: a pretrained model's name (camvid-ssn, camvid-espnet, cityscapes-espnet), a .safetensors file, or a PyTorch .pth/.pt (the architecture's reference names; an encoder-only checkpoint loads into the encoder). Matched by name and shape; what does not match keeps its fresh initialisation and is listed." });
+        FreezeEncoderEpochs = Add(new Option<int?>("--freeze-encoder-epochs") { Description = "Keep the encoder fixed for the first N epochs (0): fine-tuning from --init-weights." });
         MinArea = Add(new Option<int?>("--min-area") { Description = "Instances smaller than this many pixels are dropped (50)." });
         CellSize = Add(new Option<int?>("--cell-size") { Description = "Cell size, in pixels, that groups predicted centres into instances (8)." });
         MergeDistance = Add(new Option<double?>("--merge-distance") { Description = "Neighbouring cells with closer mean centres merge (4 px; 0 = off)." });
@@ -179,7 +181,8 @@ internal sealed class TrainerOptionsBinder
         Set(CheckpointEvery, v => o.CheckpointEveryEpochs = v);
         Set(ValidateEvery, v => o.ValidateEveryEpochs = v);
         SetRef(Resume, v => o.ResumeFrom = v);
-        SetRef(InitWeights, v => o.InitialWeights = v);
+        SetRef(InitWeights, v => o.InitialWeights = !File.Exists(v) && Models.PretrainedModels.Find(v) is { } zoo ? zoo.WeightsFile() : v);
+        Set(FreezeEncoderEpochs, v => o.FreezeEncoderEpochs = v);
         var x = o.InstanceExtraction;
         Set(MinArea, v => x = x with { MinArea = v });
         Set(CellSize, v => x = x with { CellSize = v });

@@ -141,6 +141,28 @@ public sealed class PyTorchImportTests
     }
 
     [TestMethod]
+    public void AnEncoderOnlyCheckpointLoadsIntoTheEncoderOfAnotherDecoder()
+    {
+        // ESPNet-C, the authors' encoder checkpoint, names its tensors without "encoder." (level1.conv.weight, …).
+        using var dir = new TempDirectory();
+        var espnet = new SsnNetworkOptions { Architecture = Architecture.Espnet, Decoder = DecoderKind.Original, NumClasses = 20, EspnetAlpha3 = 2 };
+        manual_seed(5);
+        var source = SegmentationModels.Create(espnet);
+        var encoderOnly = ReferenceWeights.ToReference(source, EspnetReferenceNames.Map)
+            .Where(kv => kv.Key.StartsWith("encoder.", StringComparison.Ordinal)).Select(kv => KeyValuePair.Create(kv.Key["encoder.".Length..], kv.Value)).ToList();
+        string path = dir.File("espnet-c.pth");
+        PyTorchCheckpoint.Write(path, encoderOnly);
+        var target = SegmentationModels.Create(espnet with { Decoder = DecoderKind.ImprovedGuidedUpsampling, NumClasses = 11 });
+        var report = PyTorchImport.LoadMatching(target, path);
+        var encoderTensors = target.state_dict().Keys.Where(k => k.StartsWith("encoder.", StringComparison.Ordinal)).ToList();
+        Assert.HasCount(encoderTensors.Count, report.Loaded, report.ToString());
+        CollectionAssert.AreEqual(new[] { "classifier.conv.weight" }, report.Unexpected.ToArray(), "the ESPNet-C classifier has no place in an iGUM decoder");
+        Assert.IsTrue(report.Missing.All(n => n.StartsWith("decoder.", StringComparison.Ordinal)), report.ToString());
+        foreach (var name in encoderTensors)
+            Assert.IsTrue(target.state_dict()[name].allclose(source.state_dict()[name], 0, 0), name);
+    }
+
+    [TestMethod]
     public void ACheckpointThatDoesNotMatchNamesEveryTensorLeftOver()
     {
         using var dir = new TempDirectory();

@@ -175,6 +175,29 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public void FineTuningStartsFromAZooModelReinitialisesOtherHeadsAndCanKeepTheEncoderFixed()
+    {
+        // cityscapes-espnet has 20 outputs (19 classes + void); the data has 19 classes: the heads that depend on the class
+        // count start afresh, the encoder starts from the zoo and, frozen for the one epoch, ends exactly as it started.
+        string tuned = Path.Combine(work, "tuned.zip"), weights = Path.Combine(work, "tuned.safetensors");
+        var run = Invoke(["train", "--data", data, "--out", tuned, .. Tiny, "--architecture", "Espnet", "--decoder", "Original",
+            "--init-weights", "cityscapes-espnet", "--freeze-encoder-epochs", "1"]);
+        Assert.AreEqual(0, run.Code, run.Error + run.Output);
+        string output = run.Output.Replace("\n", "");
+        StringAssert.Contains(output, "Initial weights from");
+        StringAssert.Contains(output, "other shapes (kept): decoder.level3Project.weight [20, 256, 1, 1] vs [19, 256, 1, 1]");
+        Assert.AreEqual(0, Invoke("export", "--model", tuned, "--out", weights).Code);
+        var zoo = Ssn.MLNet.Models.PretrainedModels.Get("cityscapes-espnet").WeightsFile();
+        var before = NetworkWeights.ReadTensors(zoo).ToDictionary(kv => kv.Key, kv => kv.Value);
+        var after = NetworkWeights.ReadTensors(weights).Where(kv => kv.Key.StartsWith("encoder.", StringComparison.Ordinal)).ToList();
+        Assert.IsNotEmpty(after);
+        foreach (var (name, t) in after)
+            Assert.IsTrue(t.allclose(before[name], 0, 0), $"{name} moved while the encoder was frozen");
+        var changed = NetworkWeights.ReadTensors(weights).Single(kv => kv.Key == "decoder.up3.weight").Value;
+        Assert.IsFalse(changed.shape.SequenceEqual(before["decoder.up3.weight"].shape), "the 19-class decoder is not the zoo's 20-class one");
+    }
+
+    [TestMethod]
     public void TrainWritesCheckpointsAndResumesFromOne()
     {
         string checkpoints = Path.Combine(work, "ckpt");

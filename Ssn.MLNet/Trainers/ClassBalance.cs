@@ -41,7 +41,7 @@ public sealed record LabelHistogram(long[] Pixels, long[] PixelsOfImagesWithClas
 /// </summary>
 public static class ClassBalance
 {
-    /// <summary>Environment variable that overrides the cache folder (default: the user's cache folder, <c>ssn-mlnet/label-histograms</c>).</summary>
+    /// <summary>Environment variable that overrides the cache folder (default: the user's cache folder, <c>ssn-mlnet/</c>: <c>label-histograms/</c>, the zoo's <c>pretrained/</c>).</summary>
     public const string CacheDirectoryVariable = "SSN_MLNET_CACHE";
 
     /// <summary>The weights of <paramref name="weighting"/> for <paramref name="histogram"/>; null for <see cref="ClassWeighting.None"/>.</summary>
@@ -127,15 +127,19 @@ public static class ClassBalance
                .Append('|').Append(file.Exists ? file.LastWriteTimeUtc.Ticks : 0);
         }
         string hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToString())))[..24].ToLowerInvariant();
-        return Path.Combine(CacheDirectory(), $"{hash}.json");
+        return Path.Combine(CacheDirectory("label-histograms"), $"{hash}.json");
     }
 
-    private static string CacheDirectory()
+    /// <summary>
+    /// The folder <paramref name="name"/> of the project's cache: under <see cref="CacheDirectoryVariable"/> if set, else
+    /// the user's local application data (<c>ssn-mlnet/</c>), else the temporary folder.
+    /// </summary>
+    public static string CacheDirectory(string name)
     {
-        if (Environment.GetEnvironmentVariable(CacheDirectoryVariable) is { Length: > 0 } dir) return Path.Combine(dir, "label-histograms");
+        if (Environment.GetEnvironmentVariable(CacheDirectoryVariable) is { Length: > 0 } dir) return Path.Combine(dir, name);
         string root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
         if (string.IsNullOrEmpty(root)) root = Path.GetTempPath();
-        return Path.Combine(root, "ssn-mlnet", "label-histograms");
+        return Path.Combine(root, "ssn-mlnet", name);
     }
 
     private static LabelHistogram? TryRead(string path, int classes)

@@ -10,6 +10,7 @@ using Ssn.MLNet.Inference;
 using Ssn.MLNet.Instances;
 using Ssn.MLNet.MLNetInterop;
 using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Modeling.Import;
 using Ssn.MLNet.Data.Augmentation;
 using Ssn.MLNet.Trainers.Networks;
 using Ssn.MLNet.Trainers.Optimization;
@@ -86,10 +87,11 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
         var network = TrainableNetwork.Create(o, classNames.Count);
         if (o.InitialWeights is not null)
         {
-            var report = NetworkWeights.LoadSafetensors(network.Model, o.InitialWeights);
+            var report = PyTorchImport.LoadMatching(network.Model, o.InitialWeights);
             if (report.Loaded.Count == 0)
                 throw new InvalidDataException($"InitialWeights '{o.InitialWeights}': no tensor name matches the {network.Description} ({report}).");
-            ch.Info(MessageSensitivity.None, $"Initial weights from '{o.InitialWeights}': {report}.");
+            ch.Info(MessageSensitivity.None, $"Initial weights from '{o.InitialWeights}': {report}" +
+                    (report.ShapeMismatches.Count + report.Missing.Count > 0 ? " (those not loaded keep their fresh initialisation)." : "."));
         }
         network.Model.to(device);
         bool instances = train.HasInstances;
@@ -124,6 +126,7 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
             var random = new Random(EpochSeed(o.Seed, epoch, 2));
 
             network.Model.train();
+            if (o.FreezeEncoderEpochs > 0) step.FreezeEncoder(epoch < o.FreezeEncoderEpochs);
             var epochClock = Stopwatch.StartNew();
             double sumLoss = 0, sumSemantic = 0, sumInstance = 0;
             int batches = 0, images = 0;

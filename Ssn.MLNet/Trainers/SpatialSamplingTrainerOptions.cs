@@ -112,12 +112,19 @@ public sealed class SpatialSamplingTrainerOptions
     public int CheckpointEveryEpochs { get; set; } = 1;
 
     /// <summary>
-    /// A <c>.safetensors</c> file to start from (default null: random initialisation), for example weights trained in
-    /// PyTorch under the same parameter names (<see cref="Modeling.NetworkWeights"/>). Tensors are matched by name; those
-    /// missing from the file or of another shape keep their initial values, and the log lists them. At least one must
-    /// match. Applied before <see cref="ResumeFrom"/>, which wins.
+    /// Weights to start from (default null: random initialisation): a <c>.safetensors</c> file under this project's
+    /// names (<see cref="Modeling.NetworkWeights"/>; a zoo model's <c>WeightsFile()</c>), or a PyTorch checkpoint
+    /// (<c>.pth</c>/<c>.pt</c>, zip or legacy) under the architecture's reference names
+    /// (<see cref="Modeling.Import.ReferenceNameMap"/>; an encoder-only checkpoint such as ESPNet-C loads into the
+    /// encoder). Tensors are matched by name and shape; the others — a head with another class count, a decoder the
+    /// file lacks — keep their fresh initialisation, and the log lists them. At least one must match. Applied before
+    /// <see cref="ResumeFrom"/>, which wins.
     /// </summary>
     public string? InitialWeights { get; set; }
+
+    /// <summary>Keep the encoder fixed (no gradients, BatchNorm in eval mode) for the first this many epochs (default 0), so
+    /// that new heads settle before pretrained features move.</summary>
+    public int FreezeEncoderEpochs { get; set; }
 
     /// <summary>Checkpoint file to continue from (model, optimiser, schedule, epoch; RNG streams are derived from seed and epoch).</summary>
     public string? ResumeFrom { get; set; }
@@ -152,7 +159,8 @@ public sealed class SpatialSamplingTrainerOptions
         Check(CheckpointEveryEpochs > 0, nameof(CheckpointEveryEpochs), CheckpointEveryEpochs, "must be positive");
         Check(PredictionBatchSize > 0, nameof(PredictionBatchSize), PredictionBatchSize, "must be positive");
         Check(ResumeFrom is null || File.Exists(ResumeFrom), nameof(ResumeFrom), ResumeFrom ?? "", "must name an existing checkpoint file");
-        Check(InitialWeights is null || File.Exists(InitialWeights), nameof(InitialWeights), InitialWeights ?? "", "must name an existing .safetensors file");
+        Check(InitialWeights is null || File.Exists(InitialWeights), nameof(InitialWeights), InitialWeights ?? "", "must name an existing .safetensors, .pth or .pt file");
+        Check(FreezeEncoderEpochs >= 0, nameof(FreezeEncoderEpochs), FreezeEncoderEpochs, "cannot be negative");
         Check(Enum.IsDefined(Precision), nameof(Precision), Precision, $"must be one of {string.Join(", ", Enum.GetNames<TrainingPrecision>())}");
         Check(Enum.IsDefined(ClassWeighting), nameof(ClassWeighting), ClassWeighting, $"must be one of {string.Join(", ", Enum.GetNames<ClassWeighting>())}");
         Check(ClassWeights is null || ClassWeights.All(w => w >= 0 && float.IsFinite(w)), nameof(ClassWeights), ClassWeights is null ? "" : string.Join(",", ClassWeights), "must be finite and non-negative");

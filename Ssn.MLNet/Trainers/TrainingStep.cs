@@ -88,6 +88,19 @@ internal sealed class TrainingStep : IDisposable
         return (parts.Total.item<float>(), parts.Semantic.item<float>(), parts.Instance?.item<float>() ?? double.NaN);
     }
 
+    /// <summary>
+    /// Keeps the encoder fixed — no gradients, BatchNorm statistics and dropout as in eval mode — or trains it again
+    /// (call after the epoch's <c>train()</c>): the first epochs of fine-tuning from a pretrained encoder.
+    /// </summary>
+    public void FreezeEncoder(bool frozen)
+    {
+        foreach (var n in compute is null ? [network] : new[] { network, compute })
+        {
+            foreach (var p in n.Model.Encoder.parameters()) p.requires_grad = !frozen;
+            n.Model.Encoder.train(!frozen);
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose() => compute?.Dispose();
 }

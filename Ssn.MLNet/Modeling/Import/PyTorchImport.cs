@@ -58,6 +58,19 @@ public static class PyTorchImport
         }
     }
 
+    /// <summary>
+    /// Fine-tuning's partial load: a <c>.safetensors</c> file by this project's names, or a <c>torch.save</c> checkpoint by
+    /// the reference names of <paramref name="model"/>'s architecture (<see cref="ReferenceWeights.LoadMatching"/>).
+    /// </summary>
+    public static WeightLoadReport LoadMatching(SegmentationModel model, string weightsPath)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (string.Equals(Path.GetExtension(weightsPath), ".safetensors", StringComparison.OrdinalIgnoreCase))
+            return NetworkWeights.LoadSafetensors(model, weightsPath);
+        using var scope = NewDisposeScope();
+        return ReferenceWeights.LoadMatching(model, PyTorchCheckpoint.Read(weightsPath), ReferenceNameMap.ForArchitecture(model.Options.Architecture));
+    }
+
     /// <summary>The tensors of a checkpoint by name: safetensors by extension, else <c>torch.save</c> (zip or legacy).</summary>
     public static IReadOnlyList<KeyValuePair<string, Tensor>> Read(string weightsPath) =>
         string.Equals(Path.GetExtension(weightsPath), ".safetensors", StringComparison.OrdinalIgnoreCase)
