@@ -46,7 +46,7 @@ internal static class TrainingJob
     }
 
     private static string EpochLine(TrainingProgress p) =>
-        $"epoch {p.Epoch,3}/{p.Epochs}: loss {p.Loss:F4} (semantic {p.SemanticLoss:F4}, instance {p.InstanceLoss:F4}), " +
+        $"epoch {p.Epoch,3}/{p.Epochs}: {p.LossText}, " +
         $"{p.ImagesPerSecond:F1} img/s" + (double.IsNaN(p.ValidationMeanIoU) ? "" : $", val mIoU {p.ValidationMeanIoU:F4}") + $", {p.Elapsed.TotalMinutes:F1} min";
 
     /// <summary>An <see cref="IProgress{T}"/> that reports on the calling thread (the trainer's), in order.</summary>

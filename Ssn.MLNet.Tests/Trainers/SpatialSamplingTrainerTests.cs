@@ -172,6 +172,8 @@ public sealed class SpatialSamplingTrainerTests
     [DataRow("BatchSize")]
     [DataRow("SamplingSteps")]
     [DataRow("LearningRate")]
+    [DataRow("ClassNames")]
+    [DataRow("FreezeEncoderEpochs")]
     public void InvalidOptionsNameTheOption(string option)
     {
         var o = Small(1);
@@ -181,6 +183,8 @@ public sealed class SpatialSamplingTrainerTests
             case "BatchSize": o.BatchSize = 0; break;
             case "SamplingSteps": o.Network = o.Network with { SamplingSteps = 0 }; break;
             case "LearningRate": o.LearningRate = double.NaN; break;
+            case "ClassNames": o.ClassNames = []; break;
+            case "FreezeEncoderEpochs": o.FreezeEncoderEpochs = -1; break;
         }
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Segmentation().Trainers.SpatialSampling(o));
         StringAssert.Contains(e.Message, option);

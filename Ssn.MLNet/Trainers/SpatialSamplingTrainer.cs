@@ -156,7 +156,7 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
             var progress = new TrainingProgress(epoch + 1, o.Epochs, sumLoss / batches, sumSemantic / batches,
                 instances ? sumInstance / batches : double.NaN, lr, images / seconds, meanIoU, clock.Elapsed);
             history.Add(progress);
-            ch.Info(MessageSensitivity.None, $"epoch {progress.Epoch}/{o.Epochs}: loss {progress.Loss:F4} (semantic {progress.SemanticLoss:F4}, instance {progress.InstanceLoss:F4}), " +
+            ch.Info(MessageSensitivity.None, $"epoch {progress.Epoch}/{o.Epochs}: {progress.LossText}, " +
                     $"lr {lr:G3}, {progress.ImagesPerSecond:F1} images/s" + (double.IsNaN(meanIoU) ? "" : $", val mIoU {meanIoU:F4}"));
             o.Progress?.Report(progress);
 

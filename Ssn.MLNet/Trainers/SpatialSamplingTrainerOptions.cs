@@ -155,6 +155,7 @@ public sealed class SpatialSamplingTrainerOptions
         Check(SemanticLossWeight >= 0 && InstanceLossWeight >= 0, nameof(SemanticLossWeight), $"{SemanticLossWeight}/{InstanceLossWeight}", "and InstanceLossWeight cannot be negative");
         Check(IsDeviceName(Device), nameof(Device), Device ?? "null", "must be cpu, cuda or cuda:N (N = the GPU's index)");
         Check(NumberOfThreads >= 0, nameof(NumberOfThreads), NumberOfThreads, "cannot be negative");
+        Check(ClassNames is null || ClassNames.Count > 0, nameof(ClassNames), "an empty list", "must name the classes, or be null to take the data's");
         Check(ValidateEveryEpochs > 0, nameof(ValidateEveryEpochs), ValidateEveryEpochs, "must be positive");
         Check(CheckpointEveryEpochs > 0, nameof(CheckpointEveryEpochs), CheckpointEveryEpochs, "must be positive");
         Check(PredictionBatchSize > 0, nameof(PredictionBatchSize), PredictionBatchSize, "must be positive");

@@ -11,4 +11,10 @@ namespace Ssn.MLNet.Trainers;
 /// <param name="ValidationMeanIoU">Mean IoU on the validation set after the epoch (NaN without one).</param>
 /// <param name="Elapsed">Time since training started (this process).</param>
 public sealed record TrainingProgress(int Epoch, int Epochs, double Loss, double SemanticLoss, double InstanceLoss,
-    double LearningRate, double ImagesPerSecond, double ValidationMeanIoU, TimeSpan Elapsed);
+    double LearningRate, double ImagesPerSecond, double ValidationMeanIoU, TimeSpan Elapsed)
+{
+    /// <summary>"loss L (semantic S, instance I)" for the log; semantic-only training has no instance part.</summary>
+    public string LossText => double.IsNaN(InstanceLoss)
+        ? $"loss {Loss:F4} (semantic {SemanticLoss:F4})"
+        : $"loss {Loss:F4} (semantic {SemanticLoss:F4}, instance {InstanceLoss:F4})";
+}
