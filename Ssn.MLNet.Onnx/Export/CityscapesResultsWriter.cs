@@ -64,7 +64,7 @@ public sealed class CityscapesResultsWriter
     /// train ids, the instance-id map (instance k has id k + 1, 0 = none) and, per instance, its class (train id) and score.
     /// </summary>
     /// <param name="imagePath">The image's path or file name; its name without extension names the result files.</param>
-    /// <param name="trainIds">Predicted train id per pixel (0–18), row-major.</param>
+    /// <param name="trainIds">Predicted train id per pixel (0–18, or <see cref="Transforms.SegmentationOutputColumns.NoClass"/>, written as label id 0), row-major.</param>
     /// <param name="width">Image width.</param>
     /// <param name="height">Image height.</param>
     /// <param name="instanceIds">Predicted instance id per pixel, row-major (empty: no instance results beyond an empty list).</param>
@@ -94,6 +94,11 @@ public sealed class CityscapesResultsWriter
         for (int i = 0; i < n; i++)
         {
             byte t = trainIds[i];
+            if (t == Transforms.SegmentationOutputColumns.NoClass)
+            {
+                labelIds[i] = 0; // "unlabeled": the official script counts it as a miss of the true class, as our evaluation does
+                continue;
+            }
             if (t >= map.Count)
                 throw new ArgumentException($"Pixel ({i % width}, {i / width}) of '{imagePath}' has train id {t}, which is not one of the {map.Count} Cityscapes train ids; the Cityscapes results format needs a Cityscapes model.", nameof(trainIds));
             labelIds[i] = (byte)map[t];

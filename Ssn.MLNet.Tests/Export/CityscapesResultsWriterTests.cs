@@ -120,6 +120,16 @@ public sealed class CityscapesResultsWriterTests
     }
 
     [TestMethod]
+    public void ANoClassPixelIsWrittenAsUnlabeled()
+    {
+        // A network's void output (the ESPNet authors' Cityscapes model has one) predicts "no class": label id 0,
+        // which the official script counts as a miss of the pixel's true class.
+        using var dir = new TempDirectory();
+        var files = new CityscapesResultsWriter(dir.Path).Write(ImageName, new byte[] { 0, 255, 13, 255 }, 2, 2, default, Array.Empty<int>(), Array.Empty<float>());
+        CollectionAssert.AreEqual(new byte[] { 7, 0, 26, 0 }, LabelPng.ReadGray8(files.PixelPng).Data);
+    }
+
+    [TestMethod]
     public void AnInstanceIdBeyondTheListIsRejected()
     {
         using var dir = new TempDirectory();
