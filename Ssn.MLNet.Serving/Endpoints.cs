@@ -58,7 +58,7 @@ internal static class Endpoints
     private static SegmentResponse Describe(SegmentationService service, RgbImage image, SegmentationPrediction prediction, Timings timings)
     {
         var names = service.ClassNames;
-        string Name(int c) => c < names.Count ? names[c] : $"class {c}";
+        string Name(int c) => c < names.Count ? names[c] : c == SegmentationOutputColumns.NoClass ? "no class" : $"class {c}";
         var counts = new int[Math.Max(names.Count, 256)];
         foreach (byte label in prediction.PredictedLabel) counts[label]++;
         double all = prediction.PredictedLabel.Length;

@@ -144,6 +144,21 @@ public sealed class ServingTests
     }
 
     [TestMethod]
+    public async Task APretrainedModelServesByItsZooName()
+    {
+        using var zoo = ServingServer.Start(("Segmentation:ModelPath", "camvid-espnet"));
+        var health = await zoo.Client.GetFromJsonAsync<HealthResponse>("/health", Json);
+        Assert.AreEqual("camvid-espnet", health!.Model);
+        CollectionAssert.AreEqual(CamVidDataSource.ClassNamesList.ToArray(), health.Classes.ToArray());
+        using var response = await zoo.Client.PostAsync("/segment", Image(File.ReadAllBytes(imageFiles[0])));
+        Assert.AreEqual(HttpStatusCode.OK, response.StatusCode, await response.Content.ReadAsStringAsync());
+        var answer = (await response.Content.ReadFromJsonAsync<SegmentResponse>(Json))!;
+        Assert.AreEqual(W * H, answer.Classes.Sum(c => c.Pixels));
+        Assert.IsTrue(answer.Classes.All(c => c.Id == SegmentationOutputColumns.NoClass ? c.Name == "no class" : c.Name == CamVidDataSource.ClassNamesList[c.Id]),
+            string.Join(", ", answer.Classes.Select(c => $"{c.Id} {c.Name}")));
+    }
+
+    [TestMethod]
     public async Task TheClassMapPngHoldsTheClassIndices()
     {
         string file = imageFiles[1];
