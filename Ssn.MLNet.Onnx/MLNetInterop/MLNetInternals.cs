@@ -1,7 +1,7 @@
 // THE ONLY FILE OF Ssn.MLNet THAT TOUCHES ML.NET INTERNALS (runtime side; the build side is
 // build/LoadableClassWeaver, run by MLNetInterop.targets). Pinned by MLNetInternalsPinningTests.
 //
-// ML.NET 5.0.1 keeps ModelSaveContext's members, ModelLoadContext, VersionInfo and LoadableClassAttribute
+// ML.NET 6.0 (as 5.0 before it) keeps ModelSaveContext's members, ModelLoadContext, VersionInfo and LoadableClassAttribute
 // internal (dotnet/machinelearning#4911, #6839). This file reaches them by reflection, resolving every member
 // once and failing with a message that names the missing member when a new ML.NET renames one.
 //
@@ -74,6 +74,25 @@ namespace Ssn.MLNet.MLNetInterop
         /// <summary>Resolves every member this file uses; throws naming the first missing one. Used by the pinning test.</summary>
         internal static void Verify() => _ = Members.Value;
 
+        /// <summary>The ML.NET releases whose internals this file was checked against (major.minor; the package
+        /// metadata pins the same range, <c>[6.0.0,6.1.0)</c> in Directory.Packages.props).</summary>
+        internal static readonly Version SupportedMLNet = new(6, 0);
+
+        /// <summary>
+        /// Throws unless the ML.NET loaded is <see cref="SupportedMLNet"/>: its assembly version is always 1.0.0.0, so the
+        /// release is read from the informational version ("6.0.0+commit"). Run before any internal member is touched,
+        /// so that another release fails here, naming both versions, rather than with a MissingMethodException.
+        /// </summary>
+        internal static void RequireSupportedMLNet(string? informationalVersion)
+        {
+            string text = informationalVersion?.Split('+', '-')[0] ?? "";
+            if (Version.TryParse(text, out var found) && found.Major == SupportedMLNet.Major && found.Minor == SupportedMLNet.Minor) return;
+            throw new InvalidOperationException(
+                $"Ssn.MLNet saves and loads models through ML.NET internals checked with ML.NET {SupportedMLNet.Major}.{SupportedMLNet.Minor}.x only, " +
+                $"but ML.NET {(text.Length > 0 ? text : "(unknown version)")} is loaded. Use Microsoft.ML {SupportedMLNet.Major}.{SupportedMLNet.Minor}.x, " +
+                "or an Ssn.MLNet release built for your ML.NET.");
+        }
+
         private static object? Invoke(MethodInfo method, object target, params object?[] args)
         {
             try
@@ -99,6 +118,7 @@ namespace Ssn.MLNet.MLNetInterop
             public static InternalMembers Resolve()
             {
                 var core = typeof(ModelSaveContext).Assembly;
+                RequireSupportedMLNet(core.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion);
                 var save = typeof(ModelSaveContext);
                 var load = TypeOrThrow(core, "Microsoft.ML.ModelLoadContext");
                 var versionInfo = TypeOrThrow(core, "Microsoft.ML.VersionInfo");
@@ -131,7 +151,7 @@ namespace Ssn.MLNet.MLNetInterop
 
             private static InvalidOperationException Changed(string member) => new(
                 $"ML.NET {typeof(ModelSaveContext).Assembly.GetName().Version} (Microsoft.ML.Core) no longer has the internal member " +
-                $"'{member}' that Ssn.MLNet model persistence relies on (written against ML.NET 5.0.1). " +
+                $"'{member}' that Ssn.MLNet model persistence relies on (written against ML.NET 6.0). " +
                 "Update Ssn.MLNet.Onnx/MLNetInterop/MLNetInternals.cs for this ML.NET version.");
         }
     }

@@ -24,6 +24,22 @@ public sealed class MLNetInternalsPinningTests
     }
 
     [TestMethod]
+    public void AnotherMLNetReleaseIsRefusedNamingBothVersions()
+    {
+        MLNetInternals.RequireSupportedMLNet("6.0.0+6eff5ccedce81728c927bfa0155284aadd38531d"); // the release built against
+        MLNetInternals.RequireSupportedMLNet("6.0.3");
+        foreach (var other in new[] { "5.0.1+abc", "6.1.0", "7.0.0-preview.1", null })
+        {
+            var e = Assert.ThrowsExactly<InvalidOperationException>(() => MLNetInternals.RequireSupportedMLNet(other), other ?? "null");
+            StringAssert.Contains(e.Message, "ML.NET 6.0.x");
+            if (other is not null) StringAssert.Contains(e.Message, other.Split('+')[0].Split('-')[0]);
+        }
+        string loaded = typeof(MLContext).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .Cast<System.Reflection.AssemblyInformationalVersionAttribute>().Single().InformationalVersion;
+        StringAssert.StartsWith(loaded, "6.0.", "the tests run on the ML.NET release the range names");
+    }
+
+    [TestMethod]
     public void TheBuildAddedTheLoadableClassAttribute()
     {
         var attributes = typeof(SsnModelFormat).Assembly.GetCustomAttributesData()
