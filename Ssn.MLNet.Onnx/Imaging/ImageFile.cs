@@ -1,13 +1,13 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.PixelFormats;
+using System.Runtime.InteropServices;
+using SkiaSharp;
 
 namespace Ssn.MLNet.Imaging;
 
 /// <summary>
-/// Reads and writes colour images (PNG, JPEG and the other formats SixLabors.ImageSharp 2.1 decodes). Corrupt or
-/// truncated files raise <see cref="InvalidDataException"/> naming the file; writes are atomic (temporary file +
-/// rename).
+/// Reads and writes colour images. Decoding is SkiaSharp's (PNG, JPEG, BMP, GIF, WebP …: the decoder ML.NET's
+/// <c>MLImage</c> already brings into every application), after our own structure checks of PNG and JPEG files and a size
+/// check from the header; corrupt or truncated files raise <see cref="InvalidDataException"/> naming the file. PNGs are
+/// written by <see cref="PngCodec"/>; writes are atomic (temporary file + rename).
 /// </summary>
 public static class ImageFile
 {
@@ -32,10 +32,15 @@ public static class ImageFile
         if (bytes.Length == 0) throw new InvalidDataException($"Image '{name}' is empty (0 bytes).");
         if (PngInfo.HasSignature(bytes)) PngInfo.Parse(bytes, name, maxPixels);
         else if (JpegStructure.HasSignature(bytes)) JpegStructure.Validate(bytes, name);
-        using Image<Rgb24> image = Decode<Rgb24>(bytes, name, maxPixels);
-        var pixels = new byte[image.Width * image.Height * 3];
-        image.CopyPixelDataTo(pixels);
-        return new RgbImage(image.Width, image.Height, pixels);
+        var (width, height, rgba) = Decode(bytes, name, SKColorType.Rgba8888, maxPixels);
+        var pixels = new byte[width * height * 3];
+        for (int i = 0, j = 0; j < pixels.Length; i += 4, j += 3)
+        {
+            pixels[j] = rgba[i];
+            pixels[j + 1] = rgba[i + 1];
+            pixels[j + 2] = rgba[i + 2];
+        }
+        return new RgbImage(width, height, pixels);
     }
 
     /// <summary>Reads only the size of an image from its header (no pixel decoding).</summary>
@@ -45,15 +50,14 @@ public static class ImageFile
     public static (int Width, int Height) ReadSize(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Image file '{path}' does not exist.", path);
-        IImageInfo? info;
-        try { info = Image.Identify(path); }
-        catch (Exception e) when (e is ImageFormatException or NotSupportedException)
-        {
-            throw new InvalidDataException($"Cannot read the image header of '{path}': {e.Message}", e);
-        }
-        return info is null
+        using var stream = File.OpenRead(path);
+        var header = new byte[Math.Min(stream.Length, 64 * 1024)];
+        stream.ReadExactly(header);
+        if (PngInfo.HasSignature(header)) return ReadSize(File.ReadAllBytes(path), path); // the chunk walk needs the whole file
+        using var codec = SKCodec.Create(new MemoryStream(header));
+        return codec is null
             ? throw new InvalidDataException($"'{path}' is not an image in a known format.")
-            : (info.Width, info.Height);
+            : (codec.Info.Width, codec.Info.Height);
     }
 
     /// <summary>Reads only the size of an encoded image held in memory from its header (no pixel decoding).</summary>
@@ -68,16 +72,11 @@ public static class ImageFile
             var png = PngInfo.Parse(bytes, name, maxPixels: long.MaxValue); // our own chunk walk: also names truncation
             return (png.Width, png.Height);
         }
-        IImageInfo? info;
-        try { info = Image.Identify(bytes); }
-        catch (Exception e) when (e is ImageFormatException or NotSupportedException or InvalidOperationException
-                                      or ArgumentException or IndexOutOfRangeException or EndOfStreamException)
-        {
-            throw new InvalidDataException($"Cannot read the image header of '{name}': {e.Message}", e);
-        }
-        return info is null
+        using var data = SKData.CreateCopy(bytes);
+        using var codec = SKCodec.Create(data);
+        return codec is null
             ? throw new InvalidDataException($"'{name}' is not an image in a known format.")
-            : (info.Width, info.Height);
+            : (codec.Info.Width, codec.Info.Height);
     }
 
     /// <summary>Writes an RGB image as a PNG (atomically).</summary>
@@ -86,14 +85,7 @@ public static class ImageFile
     public static void WriteRgbPng(string path, RgbImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        using var img = Image.LoadPixelData<Rgb24>(image.Pixels, image.Width, image.Height);
-        var encoder = new PngEncoder
-        {
-            ColorType = PngColorType.Rgb,
-            BitDepth = PngBitDepth.Bit8,
-            CompressionLevel = PngCompressionLevel.BestSpeed,
-        };
-        AtomicFile.Write(path, s => img.Save(s, encoder));
+        AtomicFile.Write(path, s => PngCodec.WriteRgb(s, image));
     }
 
     /// <summary>Reads a whole file, turning a missing file into an exception that names it.</summary>
@@ -105,19 +97,26 @@ public static class ImageFile
         catch (DirectoryNotFoundException e) { throw new FileNotFoundException($"File '{path}' does not exist.", path, e); }
     }
 
-    /// <summary>Decodes with ImageSharp, turning its format errors into <see cref="InvalidDataException"/> naming the file;
-    /// an image over <see cref="ImageLimits.MaxPixels"/> is refused from its header, before decoding.</summary>
-    internal static Image<TPixel> Decode<TPixel>(byte[] bytes, string path, long? maxPixels = null) where TPixel : unmanaged, IPixel<TPixel>
+    /// <summary>
+    /// Decodes with SkiaSharp into <paramref name="colorType"/> pixels (RGBA8888 unpremultiplied, or Gray8), refusing an
+    /// image over <see cref="ImageLimits.MaxPixels"/> from its header, before decoding; an undecodable or truncated image
+    /// raises <see cref="InvalidDataException"/> naming <paramref name="path"/>.
+    /// </summary>
+    internal static (int Width, int Height, byte[] Pixels) Decode(byte[] bytes, string path, SKColorType colorType, long? maxPixels = null)
     {
-        try
-        {
-            if (Image.Identify(bytes) is { } info) ImageLimits.Check(info.Width, info.Height, $"Image '{path}'", maxPixels);
-            return Image.Load<TPixel>(bytes);
-        }
-        catch (Exception e) when (e is ImageFormatException or NotSupportedException or InvalidOperationException
-                                      or ArgumentException or IndexOutOfRangeException or EndOfStreamException)
-        {
-            throw new InvalidDataException($"Cannot decode image '{path}': {e.Message}", e);
-        }
+        using var data = SKData.CreateCopy(bytes);
+        using var codec = SKCodec.Create(data)
+                          ?? throw new InvalidDataException($"Cannot decode image '{path}': not an image in a format SkiaSharp reads (PNG, JPEG, BMP, GIF, WebP …).");
+        var (width, height) = (codec.Info.Width, codec.Info.Height);
+        ImageLimits.Check(width, height, $"Image '{path}'", maxPixels);
+        var info = new SKImageInfo(width, height, colorType, colorType == SKColorType.Gray8 ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
+        var pixels = new byte[info.BytesSize64];
+        var handle = GCHandle.Alloc(pixels, GCHandleType.Pinned);
+        SKCodecResult result;
+        try { result = codec.GetPixels(info, handle.AddrOfPinnedObject()); }
+        finally { handle.Free(); }
+        return result == SKCodecResult.Success
+            ? (width, height, pixels)
+            : throw new InvalidDataException($"Cannot decode image '{path}': {(result == SKCodecResult.IncompleteInput ? "the file is truncated" : $"the decoder reports {result}")}.");
     }
 }

@@ -1,6 +1,4 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.PixelFormats;
+using SkiaSharp;
 
 namespace Ssn.MLNet.Imaging;
 
@@ -8,7 +6,9 @@ namespace Ssn.MLNet.Imaging;
 /// Reads and writes label maps stored as PNG, losslessly: 8-bit grayscale (Cityscapes <c>*_labelIds.png</c>, CamVid
 /// annotations), 16-bit grayscale (Cityscapes <c>*_instanceIds.png</c>: <c>labelId * 1000 + k</c>, e.g. 26001) and
 /// PASCAL VOC palette PNGs (index = class, 255 = boundary). Corrupt, truncated or wrongly-typed files raise
-/// <see cref="InvalidDataException"/> naming the file; writes are atomic (temporary file + rename).
+/// <see cref="InvalidDataException"/> naming the file; writes are atomic (temporary file + rename). 16-bit grayscale is
+/// decoded by <see cref="PngCodec"/> (SkiaSharp would cut it to 8 bits), the rest by SkiaSharp; every PNG is written by
+/// <see cref="PngCodec"/>.
 /// </summary>
 public static class LabelPng
 {
@@ -36,19 +36,14 @@ public static class LabelPng
     {
         (byte[] bytes, PngInfo info) = PngInfo.ReadFile(path);
         RequireGray(info, path);
-        var result = new Raster<int>(info.Width, info.Height);
         if (info.BitDepth <= 8)
         {
+            var result = new Raster<int>(info.Width, info.Height);
             byte[] narrow = DecodeGray8(bytes, info, path).Data;
             for (int i = 0; i < narrow.Length; i++) result.Data[i] = narrow[i];
             return result;
         }
-        using Image<L16> image = ImageFile.Decode<L16>(bytes, path);
-        CheckSize(image, info, path);
-        var wide = new L16[result.Data.Length];
-        image.CopyPixelDataTo(wide);
-        for (int i = 0; i < wide.Length; i++) result.Data[i] = wide[i].PackedValue;
-        return result;
+        return PngCodec.ReadGray16(bytes, info, path);
     }
 
     /// <summary>Writes an 8-bit grayscale PNG (atomically).</summary>
@@ -57,12 +52,7 @@ public static class LabelPng
     public static void WriteGray8(string path, Raster<byte> labels)
     {
         ArgumentNullException.ThrowIfNull(labels);
-        using var image = Image.LoadPixelData<L8>(labels.Data, labels.Width, labels.Height);
-        var encoder = new PngEncoder
-        {
-            ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8, CompressionLevel = PngCompressionLevel.BestSpeed,
-        };
-        AtomicFile.Write(path, s => image.Save(s, encoder));
+        AtomicFile.Write(path, s => PngCodec.WriteGray8(s, labels));
     }
 
     /// <summary>Writes a 16-bit grayscale PNG (atomically), e.g. a Cityscapes <c>*_instanceIds.png</c>.</summary>
@@ -72,21 +62,14 @@ public static class LabelPng
     public static void WriteGray16(string path, Raster<int> values)
     {
         ArgumentNullException.ThrowIfNull(values);
-        var wide = new L16[values.Data.Length];
-        for (int i = 0; i < wide.Length; i++)
+        for (int i = 0; i < values.Data.Length; i++)
         {
             int v = values.Data[i];
             if ((uint)v > ushort.MaxValue)
                 throw new ArgumentOutOfRangeException(nameof(values),
                     $"Value {v} at ({i % values.Width}, {i / values.Width}) does not fit a 16-bit PNG ('{path}').");
-            wide[i] = new L16((ushort)v);
         }
-        using var image = Image.LoadPixelData<L16>(wide, values.Width, values.Height);
-        var encoder = new PngEncoder
-        {
-            ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit16, CompressionLevel = PngCompressionLevel.BestSpeed,
-        };
-        AtomicFile.Write(path, s => image.Save(s, encoder));
+        AtomicFile.Write(path, s => PngCodec.WriteGray16(s, values));
     }
 
     /// <summary>
@@ -101,24 +84,21 @@ public static class LabelPng
     {
         (byte[] bytes, PngInfo info) = PngInfo.ReadFile(path);
         if (info.ColorType == PngColorKind.Gray && info.BitDepth <= 8) return DecodeGray8(bytes, info, path);
-        using Image<Rgb24> image = ImageFile.Decode<Rgb24>(bytes, path);
-        CheckSize(image, info, path);
-        var rgb = new Rgb24[info.Width * info.Height];
-        image.CopyPixelDataTo(rgb);
+        var (width, height, rgba) = ImageFile.Decode(bytes, path, SKColorType.Rgba8888);
+        CheckSize(width, height, info, path);
         var result = new Raster<byte>(info.Width, info.Height);
-        Rgb24 lastColor = default;
+        int lastColor = -1;
         byte lastIndex = 0;
-        bool haveLast = false;
-        for (int i = 0; i < rgb.Length; i++)
+        for (int i = 0; i < result.Data.Length; i++)
         {
-            Rgb24 c = rgb[i];
-            if (!haveLast || !c.Equals(lastColor))
+            byte r = rgba[4 * i], g = rgba[4 * i + 1], b = rgba[4 * i + 2];
+            int color = r << 16 | g << 8 | b;
+            if (color != lastColor)
             {
-                if (!VocColorMap.TryGetIndex(c.R, c.G, c.B, out lastIndex))
+                if (!VocColorMap.TryGetIndex(r, g, b, out lastIndex))
                     throw new InvalidDataException(
-                        $"'{path}' holds colour ({c.R}, {c.G}, {c.B}) at ({i % info.Width}, {i / info.Width}), which is not in the PASCAL VOC colour map.");
-                lastColor = c;
-                haveLast = true;
+                        $"'{path}' holds colour ({r}, {g}, {b}) at ({i % info.Width}, {i / info.Width}), which is not in the PASCAL VOC colour map.");
+                lastColor = color;
             }
             result.Data[i] = lastIndex;
         }
@@ -143,15 +123,14 @@ public static class LabelPng
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(indices);
         var palette = Enumerable.Range(0, 256).Select(i => VocColorMap.GetColor((byte)i)).ToArray();
-        PngIndexedWriter.Write(output, indices, palette);
+        PngCodec.WriteIndexed(output, indices, palette);
     }
 
     private static Raster<byte> DecodeGray8(byte[] bytes, PngInfo info, string path)
     {
-        using Image<L8> image = ImageFile.Decode<L8>(bytes, path);
-        CheckSize(image, info, path);
-        var result = new Raster<byte>(info.Width, info.Height);
-        image.CopyPixelDataTo(result.Data);
+        var (width, height, gray) = ImageFile.Decode(bytes, path, SKColorType.Gray8);
+        CheckSize(width, height, info, path);
+        var result = new Raster<byte>(info.Width, info.Height, gray);
         if (info.BitDepth < 8)
         {
             // Decoders scale 1/2/4-bit gray to the full 0–255 range; undo it so labels keep their values.
@@ -169,9 +148,9 @@ public static class LabelPng
                 (info.ColorType == PngColorKind.Indexed ? $" (use {nameof(ReadVocIndexed)} for palette label images)." : "."));
     }
 
-    private static void CheckSize(Image image, PngInfo info, string path)
+    private static void CheckSize(int width, int height, PngInfo info, string path)
     {
-        if (image.Width != info.Width || image.Height != info.Height)
-            throw new InvalidDataException($"'{path}' decoded to {image.Width}×{image.Height} but its header says {info.Width}×{info.Height}.");
+        if (width != info.Width || height != info.Height)
+            throw new InvalidDataException($"'{path}' decoded to {width}×{height} but its header says {info.Width}×{info.Height}.");
     }
 }

@@ -114,9 +114,8 @@ public static class SegmentationOverlay
     public static byte[] ToPng(RgbImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        using var img = SixLabors.ImageSharp.Image.LoadPixelData<SixLabors.ImageSharp.PixelFormats.Rgb24>(image.Pixels, image.Width, image.Height);
         using var stream = new MemoryStream();
-        SixLabors.ImageSharp.ImageExtensions.SaveAsPng(img, stream);
+        Imaging.PngCodec.WriteRgb(stream, image);
         return stream.ToArray();
     }
 

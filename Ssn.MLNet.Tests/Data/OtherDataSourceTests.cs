@@ -1,7 +1,4 @@
 using Microsoft.ML.Data;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Jpeg;
-using SixLabors.ImageSharp.PixelFormats;
 using Ssn.MLNet.Data;
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.Tests.Imaging;
@@ -18,12 +15,7 @@ public sealed class OtherDataSourceTests
         return new RgbImage(w, h, px);
     }
 
-    private static void WriteJpeg(string path, int w, int h)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        using var img = new Image<Rgb24>(w, h, new Rgb24(10, 200, 30));
-        img.Save(path, new JpegEncoder { Quality = 95 });
-    }
+    private static void WriteJpeg(string path, int w, int h) => TestImageFiles.WriteJpeg(path, TestImageFiles.Solid(w, h, 10, 200, 30));
 
     [TestMethod]
     public void CamVidMapsVoidToIgnoreAndRejectsUnknownValues()
@@ -57,12 +49,9 @@ public sealed class OtherDataSourceTests
     {
         using var dir = new TempDirectory();
         byte[] labels = [11, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-        Directory.CreateDirectory(Path.GetDirectoryName(dir.File("trainannot/a.png"))!);
-        Directory.CreateDirectory(Path.GetDirectoryName(dir.File("train/a.png"))!);
-        using (var annotation = Image.LoadPixelData<L8>(labels, 4, 3))
-            annotation.SaveAsPng(dir.File("trainannot/a.png"), new SixLabors.ImageSharp.Formats.Png.PngEncoder { ColorType = SixLabors.ImageSharp.Formats.Png.PngColorType.Grayscale, BitDepth = SixLabors.ImageSharp.Formats.Png.PngBitDepth.Bit8 });
+        TestImageFiles.WriteGray8PngWithSkia(dir.File("trainannot/a.png"), new Raster<byte>(4, 3, labels));
         var rgb = Noise(4, 3, 5).Pixels;
-        using (var image = Image.LoadPixelData<Rgb24>(rgb, 4, 3)) image.SaveAsPng(dir.File("train/a.png"));
+        TestImageFiles.WritePngWithSkia(dir.File("train/a.png"), new RgbImage(4, 3, rgb));
         var source = new CamVidDataSource(dir.Path, "train");
         CollectionAssert.AreEqual(new byte[] { 255, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 }, source.LoadLabel(0).Data, "void (11) becomes the ignore label 255");
         CollectionAssert.AreEqual(rgb, source.LoadImage(0).Pixels);
@@ -101,7 +90,7 @@ public sealed class OtherDataSourceTests
     }
 
     /// <summary>The PASCAL VOC colour map as the VOC devkit defines it (bits of the index spread over R, G, B), written here.</summary>
-    private static Rgb24 VocColour(int index)
+    private static (byte R, byte G, byte B) VocColour(int index)
     {
         int r = 0, g = 0, b = 0;
         for (int j = 0, c = index; j < 8; j++, c >>= 3)
@@ -110,26 +99,22 @@ public sealed class OtherDataSourceTests
             g |= ((c >> 1) & 1) << (7 - j);
             b |= ((c >> 2) & 1) << (7 - j);
         }
-        return new Rgb24((byte)r, (byte)g, (byte)b);
+        return ((byte)r, (byte)g, (byte)b);
     }
 
-    /// <summary>A palette PNG as another encoder (ImageSharp) writes one: its own palette order, only the colours used.</summary>
-    private static void WriteVocPngWithImageSharp(string path, int w, int h, byte[] indices)
+    /// <summary>A palette PNG as other encoders write one: only the colours used, in first-use order (not the VOC order).</summary>
+    private static void WriteVocPngWithOwnPalette(string path, int w, int h, byte[] indices)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        using var image = Image.LoadPixelData(indices.Select(i => VocColour(i)).ToArray(), w, h);
-        var palette = indices.Distinct().Select(i => (Color)VocColour(i)).ToArray();
-        image.SaveAsPng(path, new SixLabors.ImageSharp.Formats.Png.PngEncoder
-        {
-            ColorType = SixLabors.ImageSharp.Formats.Png.PngColorType.Palette,
-            Quantizer = new SixLabors.ImageSharp.Processing.Processors.Quantization.PaletteQuantizer(palette,
-                new SixLabors.ImageSharp.Processing.Processors.Quantization.QuantizerOptions { Dither = null }),
-        });
+        var used = indices.Distinct().ToList();
+        var positions = indices.Select(i => (byte)used.IndexOf(i)).ToArray();
+        using var file = File.Create(path);
+        PngCodec.WriteIndexed(file, new Raster<byte>(w, h, positions), used.Select(i => VocColour(i)).ToList());
     }
 
     /// <summary>
-    /// VOC annotations written by another encoder (ImageSharp palette PNGs whose palette holds only the used colours, in
-    /// its own order) read as the class and object indices: the loader maps colours through the VOC colour map, not
+    /// VOC annotations written as other encoders write them (palette PNGs whose palette holds only the used colours, in
+    /// their own order) read as the class and object indices: the loader maps colours through the VOC colour map, not
     /// palette positions, and does not depend on this project's own writer. The colour map is the devkit's, written here.
     /// </summary>
     [TestMethod]
@@ -139,9 +124,9 @@ public sealed class OtherDataSourceTests
         Directory.CreateDirectory(dir.File("ImageSets/Segmentation"));
         File.WriteAllLines(dir.File("ImageSets/Segmentation/train.txt"), ["a"]);
         WriteJpeg(dir.File("JPEGImages/a.jpg"), 4, 2);
-        WriteVocPngWithImageSharp(dir.File("SegmentationClass/a.png"), 4, 2, [15, 0, 255, 7, 7, 20, 0, 15]);
-        WriteVocPngWithImageSharp(dir.File("SegmentationObject/a.png"), 4, 2, [2, 0, 255, 1, 1, 3, 0, 2]);
-        Assert.AreEqual(new Rgb24(224, 224, 192), VocColour(255), "the devkit's boundary colour");
+        WriteVocPngWithOwnPalette(dir.File("SegmentationClass/a.png"), 4, 2, [15, 0, 255, 7, 7, 20, 0, 15]);
+        WriteVocPngWithOwnPalette(dir.File("SegmentationObject/a.png"), 4, 2, [2, 0, 255, 1, 1, 3, 0, 2]);
+        Assert.AreEqual(((byte)224, (byte)224, (byte)192), VocColour(255), "the devkit's boundary colour");
         var png = File.ReadAllBytes(dir.File("SegmentationClass/a.png"));
         Assert.AreEqual(3, png[25], "IHDR colour type 3: a palette PNG");
         int plte = png.AsSpan().IndexOf("PLTE"u8);

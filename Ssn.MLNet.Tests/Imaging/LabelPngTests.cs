@@ -1,5 +1,3 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 using Ssn.MLNet.Imaging;
 
 namespace Ssn.MLNet.Tests.Imaging;
@@ -19,10 +17,11 @@ public sealed class LabelPngTests
         Assert.AreEqual(4, back.Width);
         Assert.AreEqual(3, back.Height);
         CollectionAssert.AreEqual(values, back.Data);
-        // Independent decoder check: the file really is 16-bit with the same values.
-        using var img = Image.Load<L16>(path);
-        Assert.AreEqual(7, img[1, 0].PackedValue);
-        Assert.AreEqual(26001, img[2, 0].PackedValue);
+        // The file really is 16-bit grayscale with the same values (big-endian samples, read by the test's second decoder).
+        var (info, samples) = TestImageFiles.ReadPngSamples(path);
+        Assert.AreEqual((16, 0), (info.BitDepth, (int)info.ColorType));
+        Assert.AreEqual(7, samples[2] << 8 | samples[3]);
+        Assert.AreEqual(26001, samples[4] << 8 | samples[5]);
     }
 
     [TestMethod]

@@ -1,7 +1,4 @@
 using Microsoft.ML.Data;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Jpeg;
-using SixLabors.ImageSharp.PixelFormats;
 using Ssn.MLNet.Imaging;
 
 namespace Ssn.MLNet.Tests.Imaging;
@@ -81,8 +78,7 @@ public sealed class RgbImageTests
     {
         using var dir = new TempDirectory();
         string path = dir.File("2007_000032.jpg");
-        using (var img = new Image<Rgb24>(16, 16, new Rgb24(200, 40, 90)))
-            img.Save(path, new JpegEncoder { Quality = 100 });
+        TestImageFiles.WriteJpeg(path, TestImageFiles.Solid(16, 16, 200, 40, 90), quality: 100);
         RgbImage back = ImageFile.ReadRgb(path);
         Assert.AreEqual(16, back.Width);
         Assert.AreEqual(200, back.Pixels[0], 3);
@@ -95,14 +91,9 @@ public sealed class RgbImageTests
     {
         using var dir = new TempDirectory();
         string path = dir.File("cut.jpg");
-        using (var img = new Image<Rgb24>(64, 64))
-        {
-            var rnd = new Random(5);
-            for (int y = 0; y < 64; y++)
-                for (int x = 0; x < 64; x++)
-                    img[x, y] = new Rgb24((byte)rnd.Next(256), (byte)rnd.Next(256), (byte)rnd.Next(256));
-            img.Save(path, new JpegEncoder { Quality = 90 });
-        }
+        var noise = new RgbImage(64, 64);
+        new Random(5).NextBytes(noise.Pixels);
+        TestImageFiles.WriteJpeg(path, noise, quality: 90);
         byte[] bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..(bytes.Length / 3)]);
         var e = Assert.ThrowsExactly<InvalidDataException>(() => ImageFile.ReadRgb(path));

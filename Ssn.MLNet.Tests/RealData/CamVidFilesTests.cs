@@ -1,5 +1,4 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
+using Ssn.MLNet.Tests.Imaging;
 using Ssn.MLNet.Data;
 
 namespace Ssn.MLNet.Tests.RealData;
@@ -24,11 +23,8 @@ public sealed class CamVidFilesTests
         foreach (int row in new[] { 0, 100, 366 })
         {
             string name = Path.GetFileName(train.Rows[row].Image);
-            using var annotation = Image.Load<L8>(Path.Combine(root, "trainannot", name));
-            Assert.AreEqual(480, annotation.Width, name);
-            Assert.AreEqual(360, annotation.Height, name);
-            var expected = new byte[annotation.Width * annotation.Height];
-            annotation.CopyPixelDataTo(expected);
+            var (annotation, expected) = TestImageFiles.ReadPngSamples(Path.Combine(root, "trainannot", name)); // the second decoder
+            Assert.AreEqual((480, 360, 8, 0), (annotation.Width, annotation.Height, annotation.BitDepth, (int)annotation.ColorType), name);
             Assert.IsTrue(expected.All(v => v <= 11), $"{name}: CamVid values are 0–11");
             var label = train.LoadLabel(row).Data;
             for (int i = 0; i < expected.Length; i++)
@@ -38,10 +34,9 @@ public sealed class CamVidFilesTests
             }
             checkedPixels += expected.Length;
 
-            using var image = Image.Load<Rgb24>(Path.Combine(root, "train", name));
-            var rgb = new byte[image.Width * image.Height * 3];
-            image.CopyPixelDataTo(rgb);
-            CollectionAssert.AreEqual(rgb, train.LoadImage(row).Pixels, $"{name}: image pixels");
+            var (image, rgb) = TestImageFiles.ReadPngSamples(Path.Combine(root, "train", name));
+            Assert.AreEqual((8, 2), (image.BitDepth, (int)image.ColorType), $"{name}: 8-bit RGB");
+            CollectionAssert.AreEqual(rgb, train.LoadImage(row).Pixels, $"{name}: image pixels, SkiaSharp (the library's) against the second decoder");
         }
         Assert.HasCount(367, files);
         Assert.IsGreaterThan(0, voidPixels, "the sample holds void pixels, so the 11 → 255 mapping was exercised");
