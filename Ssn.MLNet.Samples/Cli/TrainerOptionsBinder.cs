@@ -17,6 +17,8 @@ internal sealed class TrainerOptionsBinder
 {
     private readonly List<Option> all = new();
 
+    private readonly NormalizationOptions normalization = new();
+
     private Option<T> Add<T>(Option<T> o) { all.Add(o); return o; }
 
     public Option<int?> Epochs { get; }
@@ -119,6 +121,7 @@ internal sealed class TrainerOptionsBinder
     public void AddTo(Command command)
     {
         foreach (var o in all) command.Options.Add(o);
+        normalization.AddTo(command);
     }
 
     /// <summary>Applies the options given on the command line to <paramref name="o"/> (a fresh object) and returns it.</summary>
@@ -190,6 +193,7 @@ internal sealed class TrainerOptionsBinder
         SetRef(ThingClasses, v => x = x with { ThingClasses = ParseList(v, "--thing-classes", int.Parse) });
         o.InstanceExtraction = x;
         Set(PredictionBatchSize, v => o.PredictionBatchSize = v);
+        o.Normalization = normalization.Read(p, o.Normalization);
         return o;
     }
 

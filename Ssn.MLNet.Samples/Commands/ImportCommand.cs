@@ -28,19 +28,17 @@ internal static class ImportCommand
         var level1Skip = new Option<EspnetLevel1Skip>("--espnet-level1-skip") { Description = "ESPNet decoder's stride-2 merge: Reinforced (train/Model.py, the CamVid weights) or Convolution (test/Model.py, the Cityscapes weights).", DefaultValueFactory = _ => EspnetLevel1Skip.Reinforced };
         var classes = new Option<string>("--classes") { Description = "Class names by output index: camvid, cityscapes or voc, comma-separated names, or a text file with one name per line.", Required = true };
         var voidOutputs = new Option<int>("--void-outputs") { Description = "Outputs after the classes that are no class (ESPNet's CamVid and Cityscapes models: 1); pixels predicted as one are 'no class' (255).", DefaultValueFactory = _ => 0 };
-        var order = new Option<ChannelOrder>("--channel-order") { Description = "Colour order the network was trained on: Rgb or Bgr (OpenCV).", DefaultValueFactory = _ => ChannelOrder.Rgb };
-        var mean = new Option<string?>("--mean") { Description = "Per-channel mean of [0, 1] pixel values in --channel-order, 3 comma-separated numbers (default ImageNet's)." };
-        var std = new Option<string?>("--std") { Description = "Per-channel standard deviation in --channel-order, 3 comma-separated numbers (default ImageNet's); the network sees (value/255 - mean)/std." };
+        var normalization = new NormalizationOptions();
         var output = new Option<string>("--out", "-o") { Description = "Model file to write.", DefaultValueFactory = _ => "model.zip" };
         var command = new Command("import", "Import a published network's PyTorch weights (name map per architecture, shapes checked, nothing left over) into an ML.NET model file.");
-        foreach (var o in new Option[] { weights, architecture, decoder, alpha2, alpha3, level1Skip, classes, voidOutputs, order, mean, std, output }) command.Options.Add(o);
+        foreach (var o in new Option[] { weights, architecture, decoder, alpha2, alpha3, level1Skip, classes, voidOutputs, output }) command.Options.Add(o);
+        normalization.AddTo(command);
         CommandRunner.SetAction(command, env, (p, token) =>
         {
             var ml = new MLContext(seed: 1);
             string path = p.GetValue(weights)!, outPath = Path.GetFullPath(p.GetValue(output)!);
             if (!File.Exists(path)) throw new CliException($"--weights '{path}' does not exist.");
             SsnModelFile.RequireWritable(outPath);
-            var imagenet = ImageNormalization.ImageNet;
             var options = new PyTorchImportOptions
             {
                 Network = new SsnNetworkOptions
@@ -50,8 +48,7 @@ internal static class ImportCommand
                 },
                 ClassNames = ClassNames(p.GetValue(classes)!),
                 VoidOutputs = p.GetValue(voidOutputs),
-                Normalization = new ImageNormalization(Triple(p.GetValue(mean), "--mean") ?? imagenet.Mean,
-                    Triple(p.GetValue(std), "--std") ?? imagenet.Std, p.GetValue(order)),
+                Normalization = normalization.Read(p, ImageNormalization.ImageNet),
             };
             using var model = ml.Segmentation().ImportPyTorch(path, options);
             SsnModelFile.Save(ml, model, null, outPath);
@@ -71,15 +68,4 @@ internal static class ImportCommand
         "voc" => PascalVocDataSource.ClassNamesList,
         _ => DatasetSpec.ParseClasses(value) ?? throw new CliException("--classes names no class."),
     };
-
-    private static float[]? Triple(string? value, string option)
-    {
-        if (value is null) return null;
-        var parts = value.Split(',', StringSplitOptions.TrimEntries);
-        if (parts.Length != 3 || !parts.All(x => float.TryParse(x, System.Globalization.CultureInfo.InvariantCulture, out float v) && float.IsFinite(v)))
-            throw new CliException($"{option} '{value}' must be 3 comma-separated numbers.");
-        var values = parts.Select(x => float.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        if (option == "--std" && values.Any(v => v <= 0)) throw new CliException($"--std '{value}' must be positive.");
-        return values;
-    }
 }

@@ -65,6 +65,31 @@ public sealed class PyTorchImportTests
     }
 
     [TestMethod]
+    public void TheImportCommandWritesAModelThatCarriesItsNormalisationAndVoidOutputs()
+    {
+        using var dir = new TempDirectory();
+        var options = new SsnNetworkOptions { Architecture = Architecture.Espnet, Decoder = DecoderKind.Original, NumClasses = 6, EspnetAlpha3 = 2 };
+        manual_seed(21);
+        var source = SegmentationModels.Create(options);
+        string weights = dir.File("espnet.pth"), model = dir.File("espnet.zip");
+        PyTorchCheckpoint.Write(weights, ReferenceWeights.ToReference(source, EspnetReferenceNames.Map));
+        string[] common = ["import", "--weights", weights, "--architecture", "Espnet", "--espnet-alpha3", "2", "--classes", "a,b,c,d,e", "--out", model];
+        var run = Samples.CliHarness.Invoke([.. common, "--void-outputs", "1", "--channel-order", "Bgr", "--mean", "0.1,0.2,0.3", "--std", "0.5,0.6,0.7"]);
+        Assert.AreEqual(0, run.Code, run.Error + run.Output);
+        using (var loaded = Ssn.MLNet.MLNetInterop.SsnModelFile.LoadTransformer<SpatialSamplingTransformer>(new MLContext(), model, out _))
+        {
+            Assert.AreEqual(ChannelOrder.Bgr, loaded.Normalization.ChannelOrder, "the channel order travels in the model file");
+            CollectionAssert.AreEqual(new[] { 0.1f, 0.2f, 0.3f }, loaded.Normalization.Mean);
+            CollectionAssert.AreEqual(new[] { 0.5f, 0.6f, 0.7f }, loaded.Normalization.Std);
+            Assert.AreEqual(1, loaded.Options.VoidOutputs);
+            foreach (var (name, t) in source.state_dict()) Assert.IsTrue(t.allclose(loaded.Model.state_dict()[name], 0, 0), name);
+        }
+        Samples.CliHarness.AssertOneLineError(Samples.CliHarness.Invoke(common), 1, "classifier.weight [6, 6, 2, 2], ours [5, 5, 2, 2]"); // the hint names --void-outputs
+        Samples.CliHarness.AssertOneLineError(Samples.CliHarness.Invoke([.. common, "--void-outputs", "1", "--mean", "1,2"]), 1, "--mean '1,2'");
+        Samples.CliHarness.AssertOneLineError(Samples.CliHarness.Invoke(["import", "--weights", weights, "--architecture", "Espnet", "--espnet-alpha3", "3", "--classes", "a,b,c,d,e", "--void-outputs", "1", "--out", model]), 1, "--espnet-alpha3");
+    }
+
+    [TestMethod]
     public void VoidOutputsArePredictedAsNoClassAndCountAsMisses()
     {
         // A 6-output ESPNet whose last output wins everywhere: every pixel is "no class", so every class IoU is 0.
