@@ -1,4 +1,4 @@
-using Ssn.MLNet.Data.Coco;
+using Ssn.MLNet.Data.InstanceFormats;
 using Ssn.MLNet.Imaging;
 
 namespace Ssn.MLNet.Tests.Data;

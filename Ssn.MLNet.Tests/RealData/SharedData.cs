@@ -10,6 +10,10 @@ internal static class SharedData
     /// <summary>The CamVid root (with <c>train/</c>, <c>trainannot/</c>, <c>val/</c>, <c>valannot/</c>), or null.</summary>
     public static string? CamVid => Shared("camvid", "trainannot");
 
+    /// <summary>Ultralytics' COCO128-seg (<c>coco128-seg.yaml</c>, <c>images/</c>, <c>labels/</c>); skips the calling test when it is not there.</summary>
+    public static string Coco128OrSkip() => Shared("coco128-seg", "coco128-seg.yaml")
+        ?? throw new AssertInconclusiveException("skipped: COCO128-seg not found at ../shared/coco128-seg beside the repository (only the project's own machines have it).");
+
     /// <summary>The ESPNet authors' release (<c>train/Model.py</c>, <c>pretrained/</c>), or null.</summary>
     public static string? Espnet => Shared(Path.Combine("pretrained", "espnet"), Path.Combine("pretrained", "decoder", "espnet_p_2_q_8_camvid.pth"));
 

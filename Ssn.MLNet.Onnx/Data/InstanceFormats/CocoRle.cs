@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Ssn.MLNet.Data.Coco;
+namespace Ssn.MLNet.Data.InstanceFormats;
 
 /// <summary>
 /// COCO's run-length encoding of a binary mask (pycocotools' <c>mask.py</c>): the mask is read in column-major order

@@ -1,0 +1,22 @@
+namespace Ssn.MLNet.Data.InstanceFormats;
+
+/// <summary>One labelled instance of an image, rasterised (see <see cref="Imaging.PolygonRaster"/>, <see cref="CocoRle"/>).</summary>
+/// <param name="CategoryIndex">Index of its category in <see cref="InstanceDataset.CategoryNames"/>.</param>
+/// <param name="Pixels">Its mask: pixel indices <c>y * width + x</c>, ascending.</param>
+/// <param name="IsCrowd">A crowd region (COCO <c>iscrowd</c>), to be ignored in evaluation.</param>
+/// <param name="Area">The annotation's area (COCO <c>area</c>), else the pixel count.</param>
+/// <param name="Source">Where it was read ("file.txt line 3", "annotation 1768"), for messages.</param>
+public sealed record InstanceAnnotation(int CategoryIndex, int[] Pixels, bool IsCrowd, double Area, string Source);
+
+/// <summary>An image and its instances.</summary>
+/// <param name="ImagePath">The image file.</param>
+/// <param name="Width">Image width.</param>
+/// <param name="Height">Image height.</param>
+/// <param name="Instances">Its instances, in file order.</param>
+public sealed record AnnotatedImage(string ImagePath, int Width, int Height, IReadOnlyList<InstanceAnnotation> Instances);
+
+/// <summary>Instance annotations read from a labelling tool's export (<see cref="YoloSegmentation"/>, <see cref="CocoInstances"/>).</summary>
+/// <param name="CategoryNames">Category names by index (YOLO class ids; COCO categories in id order).</param>
+/// <param name="Images">Images in file-name order.</param>
+/// <param name="Warnings">What was skipped and why (e.g. a label file without its image), each naming the file.</param>
+public sealed record InstanceDataset(IReadOnlyList<string> CategoryNames, IReadOnlyList<AnnotatedImage> Images, IReadOnlyList<string> Warnings);
