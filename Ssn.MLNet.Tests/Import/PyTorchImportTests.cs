@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Microsoft.ML;
@@ -158,7 +157,9 @@ public sealed class PyTorchImportTests
             using var y = network.forward(x);
             PyTorchCheckpoint.Write(io, [new("x", x), new("y", y.Logits)]);
             string script = Path.Combine(AppContext.BaseDirectory, "Import", "espnet_reference.py");
-            var run = Run(python, script, espnet, exported, io, skip.ToString());
+            var (code, stdout, stderr) = MLNetInterop.ModelFiles.Run(python, [script, espnet, exported, io, skip.ToString()], TimeSpan.FromMinutes(4), "the PyTorch reference");
+            Assert.AreEqual(0, code, stderr);
+            string run = stdout.Trim().Split('\n')[^1];
             using var json = JsonDocument.Parse(run);
             Assert.IsLessThan(1e-4, json.RootElement.GetProperty("max_abs_diff").GetDouble(), $"{skip}: {run}");
             Assert.AreEqual(1.0, json.RootElement.GetProperty("argmax_equal").GetDouble(), $"{skip}: {run}");
@@ -275,18 +276,6 @@ public sealed class PyTorchImportTests
         using (var zip = new System.IO.Compression.ZipArchive(memory, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
         using (var s = zip.CreateEntry("archive/data.pkl").Open()) s.Write(pickle);
         return memory.ToArray();
-    }
-
-    private static string Run(string exe, params string[] args)
-    {
-        var info = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        using var p = Process.Start(info)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        Assert.IsTrue(p.WaitForExit(240_000), "the PyTorch reference did not finish in 4 minutes");
-        Assert.AreEqual(0, p.ExitCode, stderr.Result);
-        return stdout.Trim().Split('\n')[^1];
     }
 
     private sealed class ImageRow

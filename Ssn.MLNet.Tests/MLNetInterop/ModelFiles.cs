@@ -97,9 +97,13 @@ internal static class ModelFiles
     /// Runs <c>dotnet</c> with <paramref name="args"/> and returns its exit code and output. Both streams are read
     /// asynchronously, so the timeout is real: a stuck child fails the test instead of blocking a read forever.
     /// </summary>
-    public static (int ExitCode, string Stdout, string Stderr) RunDotnet(IEnumerable<string> args, TimeSpan timeout, string what)
+    public static (int ExitCode, string Stdout, string Stderr) RunDotnet(IEnumerable<string> args, TimeSpan timeout, string what) =>
+        Run(DotnetHost(), args, timeout, what);
+
+    /// <summary>As <see cref="RunDotnet"/> for any program (e.g. Debian's python3 for the PyTorch references).</summary>
+    public static (int ExitCode, string Stdout, string Stderr) Run(string program, IEnumerable<string> args, TimeSpan timeout, string what)
     {
-        var start = new System.Diagnostics.ProcessStartInfo(DotnetHost())
+        var start = new System.Diagnostics.ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
