@@ -125,3 +125,23 @@ public sealed class InstanceFormatTests
         Console.WriteLine($"{data.Images.Select(i => (i.Width, i.Height)).Distinct().Count()} image sizes; {instances} instances; empty masks: {data.Images.SelectMany(i => i.Instances).Count(x => x.Pixels.Length == 0)}");
     }
 }
+
+/// <summary>COCO results files: what pycocotools' <c>loadRes</c> reads, masks as compressed RLE.</summary>
+[TestClass]
+public sealed class CocoResultsTests
+{
+    [TestMethod]
+    public void ResultsCarryIdsScoresAndMasksThatDecodeBack()
+    {
+        using var dir = new TempDirectory();
+        int[] mask = [5, 6, 9, 10, 11];
+        CocoResults.Write(dir.File("results.json"), [new(42, 3, 0.87654321f, mask, 4, 3), new(42, 1, 0.5f, [], 4, 3)]);
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir.File("results.json")));
+        var first = json.RootElement[0];
+        Assert.AreEqual((42, 3, 0.87654), (first.GetProperty("image_id").GetInt64(), first.GetProperty("category_id").GetInt32(), first.GetProperty("score").GetDouble()));
+        var rle = first.GetProperty("segmentation");
+        CollectionAssert.AreEqual(new[] { 3, 4 }, rle.GetProperty("size").EnumerateArray().Select(v => v.GetInt32()).ToArray(), "[height, width]");
+        CollectionAssert.AreEqual(mask, CocoRle.Decode(CocoRle.Uncompress(rle.GetProperty("counts").GetString()!), 4, 3));
+        Assert.AreEqual(2, json.RootElement.GetArrayLength());
+    }
+}
