@@ -290,3 +290,49 @@ public sealed class PyTorchImportTests
         public float[] Score { get; set; } = [];
     }
 }
+
+/// <summary>The checkpoint reader under damaged input: seeded truncations and bit flips of a zip-format checkpoint (and of
+/// the authors' legacy one, where <c>../shared</c> has it) give an <see cref="InvalidDataException"/> naming the file, or
+/// tensors — never another exception, a crash or a hang.</summary>
+[TestClass]
+public sealed class PyTorchCheckpointFuzzTests
+{
+    [TestMethod]
+    [Timeout(300_000, CooperativeCancellation = true)]
+    public void DamagedCheckpointsGiveAClearErrorOrTensors()
+    {
+        using var dir = new TempDirectory();
+        string written = dir.File("written.pth");
+        manual_seed(3);
+        PyTorchCheckpoint.Write(written, [new("a.weight", randn(4, 3)), new("a.bias", zeros(4)), new("bn.num_batches_tracked", tensor(7L))]);
+        var files = new List<string> { written };
+        if (SharedData.Espnet is { } espnet) files.Add(Path.Combine(espnet, "pretrained", "encoder", "espnet_p_2_q_8.pth"));
+        var random = new Random(7);
+        var outcomes = new Dictionary<string, int>();
+        foreach (string file in files)
+        {
+            byte[] original = File.ReadAllBytes(file);
+            for (int n = 0; n < 150; n++)
+            {
+                byte[] bytes = (byte[])original.Clone();
+                string kind;
+                if (n % 2 == 0) { bytes = bytes[..random.Next(bytes.Length)]; kind = "truncated"; }
+                else { for (int k = random.Next(1, 9); k > 0; k--) bytes[random.Next(bytes.Length)] ^= (byte)(1 << random.Next(8)); kind = "bit flips"; }
+                string path = dir.File($"case-{n}.pth");
+                File.WriteAllBytes(path, bytes);
+                var task = Task.Run(() => PyTorchCheckpoint.Read(path));
+                Assert.IsTrue(((IAsyncResult)task).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(20)), $"{file} {kind} #{n}: a hang");
+                string outcome = task.Exception?.InnerException switch
+                {
+                    null => "tensors",
+                    InvalidDataException e when e.Message.Contains(path, StringComparison.Ordinal) => "clear error",
+                    var e => throw new AssertFailedException($"{Path.GetFileName(file)} {kind} #{n}: {e.GetType().Name}: {e.Message}"),
+                };
+                string key = $"{Path.GetFileName(file)} / {kind} / {outcome}";
+                outcomes[key] = outcomes.GetValueOrDefault(key) + 1;
+            }
+        }
+        foreach (var (key, count) in outcomes.OrderBy(kv => kv.Key)) Console.WriteLine($"{key}: {count}");
+        Assert.IsTrue(outcomes.Keys.Any(k => k.EndsWith("clear error", StringComparison.Ordinal)));
+    }
+}

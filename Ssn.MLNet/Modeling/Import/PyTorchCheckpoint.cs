@@ -34,7 +34,8 @@ public static class PyTorchCheckpoint
             object top = file.Length >= 4 && file[0] == 'P' && file[1] == 'K' && file[2] == 3 && file[3] == 4 ? ReadZip(file) : ReadLegacy(file);
             return StateDict(top, path);
         }
-        catch (Exception e) when (e is EndOfStreamException or InvalidCastException or IndexOutOfRangeException or ArgumentException or OverflowException)
+        catch (Exception e) when (e is EndOfStreamException or InvalidCastException or IndexOutOfRangeException or ArgumentException
+                                      or OverflowException or NullReferenceException or KeyNotFoundException or InvalidOperationException or NotSupportedException)
         {
             throw new InvalidDataException($"'{path}' is not a readable PyTorch state_dict ({e.Message}).", e);
         }
@@ -90,6 +91,7 @@ public static class PyTorchCheckpoint
 
     private static byte[] ReadEntry(ZipArchiveEntry entry)
     {
+        if (entry.Length > Array.MaxLength) throw new InvalidDataException($"archive entry '{entry.FullName}' claims {entry.Length} bytes");
         using var s = entry.Open();
         var bytes = new byte[entry.Length];
         s.ReadExactly(bytes);
@@ -180,8 +182,10 @@ public static class PyTorchCheckpoint
         {
             var bytes = Storage.Bytes ?? throw new InvalidDataException($"storage '{Storage.Key}' has no data");
             long elements = bytes.Length / Storage.ElementSize;
-            long last = Offset + Shape.Zip(Stride, (n, s) => n == 0 ? 0 : (n - 1) * s).Sum();
-            if (Offset < 0 || (Shape.All(n => n > 0) && last >= elements) || Stride.Any(s => s < 0))
+            if (Shape.Length != Stride.Length || Shape.Any(n => n < 0) || Stride.Any(s => s < 0) || Offset < 0)
+                throw new InvalidDataException($"a tensor has shape [{string.Join(", ", Shape)}], stride [{string.Join(", ", Stride)}], offset {Offset}");
+            long last = checked(Offset + Shape.Zip(Stride, (n, s) => n == 0 ? 0 : (n - 1) * s).Sum());
+            if (Shape.All(n => n > 0) && last >= elements)
                 throw new InvalidDataException($"a tensor [{string.Join(", ", Shape)}] at offset {Offset} lies outside its storage '{Storage.Key}' of {elements} elements");
             using var flat = empty(elements, Storage.Type);
             flat.bytes = bytes;
