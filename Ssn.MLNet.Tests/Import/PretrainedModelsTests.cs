@@ -63,6 +63,9 @@ public sealed class PretrainedModelsTests
         Assert.AreEqual(0, run.Code, run.Error + run.Output);
         Assert.IsTrue(File.Exists(dir.File(Path.Combine("out", "street_overlay.png"))));
         AssertOneLineError(Invoke("predict", "--model", "camvid-nothing", image), 1, "the zoo has camvid-espnet");
+        var export = Invoke("export", "--model", "camvid-ssn", "--out", dir.File("camvid-ssn.onnx"));
+        Assert.AreEqual(0, export.Code, export.Error);
+        Assert.IsTrue(File.Exists(dir.File("camvid-ssn-onnx.zip")), "a zoo model exports to ONNX and to an ONNX Runtime model file");
     }
 
     [TestMethod]
