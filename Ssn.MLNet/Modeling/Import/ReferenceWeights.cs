@@ -24,14 +24,13 @@ public static class ReferenceWeights
     public static int Load(SegmentationModel model, IReadOnlyList<KeyValuePair<string, Tensor>> checkpoint, ReferenceNameMap map, string source)
     {
         var report = Copy(model, checkpoint, map, encoderOnly: false);
-        var missing = report.Missing.Where(n => !n.Contains(BatchCounter, StringComparison.Ordinal)).ToList();
-        if (missing.Count + report.ShapeMismatches.Count + report.Unexpected.Count > 0)
+        if (report.Missing.Count + report.ShapeMismatches.Count + report.Unexpected.Count > 0)
         {
             static string List(string what, IReadOnlyList<string> names) => names.Count == 0 ? "" :
                 $" {what} ({names.Count}): {string.Join(", ", names.Take(8))}{(names.Count > 8 ? ", …" : "")}.";
             throw new InvalidDataException(
                 $"'{source}' does not match the {model.Options.Architecture} network (names as in {map.Reference}; {checkpoint.Count} tensors in the file, {report.Loaded.Count} matched)." +
-                List("Not in the file", missing) + List("Other shape", report.ShapeMismatches) + List("In the file but not in the network", report.Unexpected) + " " + map.Hint);
+                List("Not in the file", report.Missing) + List("Other shape", report.ShapeMismatches) + List("In the file but not in the network", report.Unexpected) + " " + map.Hint);
         }
         return report.Loaded.Count;
     }
@@ -68,7 +67,11 @@ public static class ReferenceWeights
                 string reference = map.ToReference(name);
                 if (encoderOnly && reference.StartsWith(EncoderPrefix, StringComparison.Ordinal)) reference = reference[EncoderPrefix.Length..];
                 string described = reference == name ? name : $"{reference} (ours: {name})";
-                if (!theirs.TryGetValue(reference, out var t)) { missing.Add(described); continue; }
+                if (!theirs.TryGetValue(reference, out var t))
+                {
+                    if (!name.EndsWith(BatchCounter, StringComparison.Ordinal)) missing.Add(described); // a counter, not a weight: never reported
+                    continue;
+                }
                 used.Add(reference);
                 if (!t.shape.SequenceEqual(target.shape))
                 {
