@@ -1,5 +1,6 @@
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.Transforms;
+using Ssn.MLNet.Trainers.Transforms;
 
 namespace Ssn.MLNet.Serving;
 

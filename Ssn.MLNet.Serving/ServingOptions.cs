@@ -1,5 +1,7 @@
 using Ssn.MLNet.MLNetInterop;
-using Ssn.MLNet.Onnx;
+using Ssn.MLNet.Trainers.MLNetInterop;
+using Ssn.MLNet.OnnxRuntime;
+using Ssn.MLNet.Trainers.OnnxExport;
 
 namespace Ssn.MLNet.Serving;
 

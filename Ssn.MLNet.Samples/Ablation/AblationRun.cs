@@ -8,13 +8,16 @@ using Ssn.MLNet.Catalog;
 using Ssn.MLNet.Data;
 using Ssn.MLNet.Data.Augmentation;
 using Ssn.MLNet.Evaluation;
+using Ssn.MLNet.Trainers.Evaluation;
 using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Samples.Bench;
 using Ssn.MLNet.Samples.Cli;
 using Ssn.MLNet.Samples.Jobs;
 using Ssn.MLNet.Samples.Reporting;
 using Ssn.MLNet.Trainers;
 using Ssn.MLNet.Transforms;
+using Ssn.MLNet.Trainers.Transforms;
 using static TorchSharp.torch;
 
 namespace Ssn.MLNet.Samples.Ablation;
@@ -85,8 +88,6 @@ internal sealed class AblationRun : IDisposable
     /// <summary>The budget the epochs came from (null when <c>--epochs</c> overrode it).</summary>
     public double? BudgetMinutes { get; private set; }
 
-    /// <summary>ENet weights 1/ln(1.02 + p) of the train labels.</summary>
-    public float[] ClassWeights { get; private set; } = Array.Empty<float>();
 
     /// <summary>Whether AP can be computed: Cityscapes classes and instance maps.</summary>
     public bool HasCityscapesInstances { get; private set; }
@@ -141,7 +142,6 @@ internal sealed class AblationRun : IDisposable
         if (!Train.ClassNames.SequenceEqual(Validation.ClassNames)) throw new CliException("the training and validation splits name different classes.");
         ImageSize = Train.ReadImageSize(0);
         HasCityscapesInstances = Train.HasInstances && Validation.HasInstances && Train.ClassNames.SequenceEqual(CityscapesLabels.TrainClassNames);
-        ClassWeights = ClassBalance.Weights(ClassBalance.Count(Train, SegmentationColumns.Label, Train.ClassNames.Count), ClassWeighting.Enet)!;
         BudgetMinutes = s.Epochs is null ? s.BudgetMinutes ?? Table.DefaultBudgetMinutes : null;
         Epochs = s.Epochs ?? Table.EpochsFor(BudgetMinutes!.Value);
         Console.MarkupLine(Markup.Escape($"Table {Table.Number}: {Train.Count} train / {Validation.Count} val images ({ImageSize.Width}×{ImageSize.Height}), " +
@@ -168,7 +168,7 @@ internal sealed class AblationRun : IDisposable
             Seed = Settings.Seed,
             NumberOfThreads = Settings.Threads,
             ClassNames = Train.ClassNames,
-            ClassWeights = ClassWeights,
+            ClassWeighting = ClassWeighting.Enet, // the trainer's default, stated: every variant weighs classes alike
             Augmentation = new AugmentationOptions
             {
                 FlipProbability = main.Augmentation.FlipProbability, MinScale = main.Augmentation.MinScale, MaxScale = main.Augmentation.MaxScale,
@@ -201,46 +201,13 @@ internal sealed class AblationRun : IDisposable
     /// </summary>
     public VariantMetrics Evaluate(SpatialSamplingTransformer model, bool instances)
     {
-        var classNames = Validation.ClassNames;
-        var semantic = new SegmentationMetricsAccumulator(classNames.Count, classNames);
-        var boundary = new BoundaryMetricsAccumulator(classNames.Count, classNames);
         bool withAp = instances && HasCityscapesInstances;
-        var ap = withAp ? new InstanceSegmentationEvaluator() : null;
-        var scored = model.Transform(Validation);
-        var s = scored.Schema;
-        var columns = new List<DataViewSchema.Column> { s[SegmentationColumns.Label], s[SegmentationColumns.Width], s[SegmentationOutputColumns.PredictedLabel] };
-        if (withAp)
-            columns.AddRange(new[] { s[SegmentationColumns.InstanceIds], s[SegmentationOutputColumns.PredictedInstanceIds], s[SegmentationOutputColumns.InstanceClasses], s[SegmentationOutputColumns.InstanceScores] });
-        using var cursor = scored.GetRowCursor(columns);
-        var getLabel = cursor.GetGetter<VBuffer<byte>>(s[SegmentationColumns.Label]);
-        var getWidth = cursor.GetGetter<int>(s[SegmentationColumns.Width]);
-        var getPredicted = cursor.GetGetter<VBuffer<byte>>(s[SegmentationOutputColumns.PredictedLabel]);
-        var getGt = withAp ? cursor.GetGetter<VBuffer<int>>(s[SegmentationColumns.InstanceIds]) : null;
-        var getIds = withAp ? cursor.GetGetter<VBuffer<int>>(s[SegmentationOutputColumns.PredictedInstanceIds]) : null;
-        var getClasses = withAp ? cursor.GetGetter<VBuffer<int>>(s[SegmentationOutputColumns.InstanceClasses]) : null;
-        var getScores = withAp ? cursor.GetGetter<VBuffer<float>>(s[SegmentationOutputColumns.InstanceScores]) : null;
-        VBuffer<byte> label = default, predicted = default;
-        VBuffer<int> gtIds = default, ids = default, classes = default;
-        VBuffer<float> scores = default;
-        int width = 0;
-        while (cursor.MoveNext())
+        var evaluator = new SegmentationEvaluator(Validation.ClassNames, new SegmentationEvaluatorOptions
         {
-            Token.ThrowIfCancellationRequested();
-            getLabel(ref label); getWidth(ref width); getPredicted(ref predicted);
-            var gt = label.DenseValues().ToArray();
-            var pred = predicted.DenseValues().ToArray();
-            semantic.Add(gt, pred);
-            boundary.Add(gt, pred, width);
-            if (ap is not null)
-            {
-                getGt!(ref gtIds); getIds!(ref ids); getClasses!(ref classes); getScores!(ref scores);
-                var truth = gtIds.DenseValues().ToArray();
-                ap.Add(truth, width, truth.Length / width,
-                    PredictedInstance.FromInstanceMap(ids.DenseValues().ToArray(), classes.DenseValues().ToArray(), scores.DenseValues().ToArray()));
-            }
-        }
-        if (semantic.ImageCount == 0) throw new InvalidDataException("The validation split is empty.");
-        return new VariantMetrics(semantic.GetMetrics(), boundary.GetMetrics(), ap?.GetMetrics());
+            Boundary = true, AveragePrecision = withAp, InstanceColumnName = withAp ? SegmentationColumns.InstanceIds : null,
+        });
+        var result = evaluator.Evaluate(model.Transform(Validation), token: Token);
+        return new VariantMetrics(result.Semantic!, result.Boundary!, result.Instances);
     }
 
     /// <summary>

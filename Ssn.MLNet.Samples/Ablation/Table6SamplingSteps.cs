@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using Spectre.Console;
 using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Samples.Jobs;
 using Ssn.MLNet.Transforms;
+using Ssn.MLNet.Trainers.Transforms;
 using static TorchSharp.torch;
 
 namespace Ssn.MLNet.Samples.Ablation;

@@ -1,10 +1,13 @@
 using Ssn.MLNet.Data;
 using Ssn.MLNet.Data.Synthetic;
 using Ssn.MLNet.Inference;
+using Ssn.MLNet.Trainers.Inference;
 using Ssn.MLNet.Instances;
 using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Onnx;
-using Ssn.MLNet.Runtime;
+using Ssn.MLNet.Trainers.Modeling;
+using Ssn.MLNet.OnnxRuntime;
+using Ssn.MLNet.Trainers.OnnxExport;
+using Ssn.MLNet.Trainers.Runtime;
 using Ssn.MLNet.Trainers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -83,7 +86,7 @@ public sealed class BenchRunner
         // A trained model (--model) predicts instances as deployed models do, on street scenes rather than noise; the
         // default network has random weights (the paper's architecture) and is timed on random images.
         using var model = settings.ModelPath is null ? null
-            : MLNetInterop.SsnModelFile.LoadTransformer<Transforms.SpatialSamplingTransformer>(new Microsoft.ML.MLContext(1), settings.ModelPath, out _);
+            : MLNetInterop.SsnModelFile.LoadTransformer<Trainers.Transforms.SpatialSamplingTransformer>(new Microsoft.ML.MLContext(1), settings.ModelPath, out _);
         var trained = model is null ? BenchNetwork() : model.Model.HasInstanceHead ? model.Model : throw new ArgumentException(
             $"--model '{settings.ModelPath}' holds a {model.Model.Options.Architecture}/{model.Model.Options.Decoder} baseline; bench times the Spatial Sampling Network.");
         using var randomNetwork = model is null ? trained : null;

@@ -1,12 +1,17 @@
 using Microsoft.ML;
 using Ssn.MLNet.Catalog;
 using Ssn.MLNet.Data;
+using Ssn.MLNet.Evaluation;
 using Ssn.MLNet.Data.Synthetic;
 using Ssn.MLNet.Inference;
+using Ssn.MLNet.Trainers.Inference;
 using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Onnx;
+using Ssn.MLNet.Trainers.Modeling;
+using Ssn.MLNet.OnnxRuntime;
+using Ssn.MLNet.Trainers.OnnxExport;
 using Ssn.MLNet.Trainers;
 using Ssn.MLNet.Transforms;
+using Ssn.MLNet.Trainers.Transforms;
 
 namespace Ssn.MLNet.Samples.Bench;
 
@@ -76,7 +81,7 @@ public static class QualityCheck
             ("torchsharp-fp32", model.Predictor), ("torchsharp-bf16", bf16), ("onnxruntime-fp32", ortFp32), ("onnxruntime-int8", ortInt8), ("onnxruntime-int8-minmax", ortInt8MinMax),
         };
 
-        var metrics = backends.Select(_ => new Jobs.EvaluationAccumulator(data.ClassNames, data.HasInstances)).ToArray();
+        var metrics = backends.Select(_ => SegmentationEvaluator.For(data.ClassNames, data.HasInstances)).ToArray();
         var equalPixels = new long[backends.Length];
         long pixels = 0;
         for (int row = 0; row < data.Count; row++)
@@ -92,8 +97,8 @@ public static class QualityCheck
                 reference ??= p.Labels;
                 for (int i = 0; i < p.Labels.Length; i++) if (p.Labels[i] == reference[i]) equalPixels[b]++;
                 var found = p.Instances.Instances.OrderBy(k => k.Id).ToArray();
-                metrics[b].Add(truth, truthIds, image.Width, image.Height, p.Labels, p.Instances.InstanceIds,
-                    found.Select(k => k.ClassId).ToArray(), found.Select(k => k.Score).ToArray());
+                metrics[b].Add(new EvaluatedImage(image.Width, image.Height, truth, p.Labels, truthIds, p.Instances.InstanceIds,
+                    found.Select(k => k.ClassId).ToArray(), found.Select(k => k.Score).ToArray()));
             }
             pixels += truth.Length;
         }
@@ -104,16 +109,17 @@ public static class QualityCheck
             ["classes"] = data.ClassNames.Count,
             ["calibration"] = $"{calibrationImages.Count} images of {calW}x{calH}",
         };
-        double baseline = metrics[0].Semantic.MeanIoU;
+        var measured = metrics.Select(m => m.GetResult()).ToArray();
+        double baseline = measured[0].Semantic!.MeanIoU;
         for (int b = 0; b < backends.Length; b++)
         {
             string name = backends[b].Name;
-            double miou = metrics[b].Semantic.MeanIoU, agreement = equalPixels[b] / (double)pixels;
+            double miou = measured[b].Semantic!.MeanIoU, agreement = equalPixels[b] / (double)pixels;
             result[$"miou_{name}"] = Math.Round(miou, 4);
             result[$"miou_loss_vs_fp32_{name}"] = Math.Round(baseline - miou, 4) + 0.0; // + 0.0 turns a rounded -0 into 0
             result[$"pixel_agreement_with_fp32_{name}"] = Math.Round(agreement, 5);
             string line = $"  {name}: mIoU {miou:F4} (loss vs fp32 {baseline - miou:+0.0000;-0.0000;0.0000}), pixels equal to fp32 {agreement:P2}";
-            if (metrics[b].Instances is { } m && double.IsFinite(m.AP))
+            if (measured[b].Instances is { } m && double.IsFinite(m.AP))
             {
                 result[$"ap_{name}"] = Math.Round(m.AP, 4);
                 result[$"ap50_{name}"] = Math.Round(m.AP50, 4);

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Ssn.MLNet.MLNetInterop;
-using Ssn.MLNet.Onnx;
+using Ssn.MLNet.Trainers.MLNetInterop;
+using Ssn.MLNet.OnnxRuntime;
+using Ssn.MLNet.Trainers.OnnxExport;
 
 namespace Ssn.MLNet.Samples.Cli;
 

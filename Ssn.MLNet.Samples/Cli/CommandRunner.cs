@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Reflection;
-using Ssn.MLNet.Runtime;
+using Ssn.MLNet.Trainers.Runtime;
 
 namespace Ssn.MLNet.Samples.Cli;
 

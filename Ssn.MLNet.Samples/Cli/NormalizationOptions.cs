@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Ssn.MLNet.Transforms;
+using Ssn.MLNet.Trainers.Transforms;
 
 namespace Ssn.MLNet.Samples.Cli;
 

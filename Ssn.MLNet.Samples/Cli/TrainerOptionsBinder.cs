@@ -3,6 +3,7 @@ using System.Globalization;
 using Ssn.MLNet.Data.Augmentation;
 using Ssn.MLNet.Instances;
 using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Samples.Jobs;
 using Ssn.MLNet.Trainers;
 

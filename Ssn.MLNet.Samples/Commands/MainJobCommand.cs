@@ -4,12 +4,15 @@ using System.Text.Json.Nodes;
 using Microsoft.ML;
 using Spectre.Console;
 using Ssn.MLNet.MLNetInterop;
+using Ssn.MLNet.Trainers.MLNetInterop;
 using Ssn.MLNet.Transforms;
+using Ssn.MLNet.Trainers.Transforms;
 using Ssn.MLNet.Catalog;
 using Ssn.MLNet.Data;
 using Ssn.MLNet.Data.Synthetic;
 using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Runtime;
+using Ssn.MLNet.Trainers.Modeling;
+using Ssn.MLNet.Trainers.Runtime;
 using Ssn.MLNet.Samples.Cli;
 using Ssn.MLNet.Samples.Jobs;
 using Ssn.MLNet.Samples.Reporting;
@@ -79,9 +82,7 @@ internal static class MainJobCommand
 
         // 2. Training.
         o.ValidationSet = val;
-        if (settings.ClassBalance && o.ClassWeights is null)
-            o.ClassWeights = ClassBalance.Weights(ClassBalance.Count(train, SegmentationColumns.Label, train.ClassNames.Count), ClassWeighting.Enet);
-        if (!settings.ClassBalance) o.ClassWeighting = ClassWeighting.None;
+        if (!settings.ClassBalance) o.ClassWeighting = ClassWeighting.None; // else the trainer's default: ENet weights of the train labels
         using var probe = SegmentationModels.Create(o.Network with { NumClasses = 19 });
         long parameters = probe.parameters().Sum(t => t.numel());
         console.MarkupLine(Markup.Escape($"Training: {parameters:N0} parameters, {o.Epochs} epochs, batch {o.BatchSize}, lr {o.LearningRate:G3}, " +

@@ -2,9 +2,11 @@ using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Ssn.MLNet.Data;
-using Ssn.MLNet.Export;
+using Ssn.MLNet.Evaluation;
+using Ssn.MLNet.ResultFiles;
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.Transforms;
+using Ssn.MLNet.Trainers.Transforms;
 using Ssn.MLNet.Visualization;
 
 namespace Ssn.MLNet.Samples.Jobs;
@@ -36,63 +38,30 @@ internal sealed class EvaluationJob
     {
         if (!data.ClassNames.SequenceEqual(classNames))
             throw new InvalidDataException($"The model predicts {classNames.Count} classes ({string.Join(", ", classNames.Take(4))}, …) but the dataset has {data.ClassNames.Count} ({string.Join(", ", data.ClassNames.Take(4))}, …).");
-        var metrics = new EvaluationAccumulator(classNames, data.HasInstances);
-        var results = metrics.IsCityscapes && CityscapesResultsDirectory is not null ? new CityscapesResultsWriter(CityscapesResultsDirectory) : null;
-        var palette = SegmentationPalette.For(classNames);
-        var overlay = new OverlayOptions { Palette = palette };
-
-        var scored = model.Transform(data);
-        var s = scored.Schema;
-        var columns = new List<DataViewSchema.Column> { s[SegmentationColumns.Label], s[SegmentationColumns.ImagePath], s[SegmentationColumns.Width], s[SegmentationColumns.Height],
-            s[SegmentationOutputColumns.PredictedLabel], s[SegmentationOutputColumns.PredictedInstanceIds], s[SegmentationOutputColumns.InstanceClasses], s[SegmentationOutputColumns.InstanceScores] };
-        if (data.HasInstances) columns.Add(s[SegmentationColumns.InstanceIds]);
-        using var cursor = scored.GetRowCursor(columns);
-        var getLabel = cursor.GetGetter<VBuffer<byte>>(s[SegmentationColumns.Label]);
-        var getPath = cursor.GetGetter<ReadOnlyMemory<char>>(s[SegmentationColumns.ImagePath]);
-        var getWidth = cursor.GetGetter<int>(s[SegmentationColumns.Width]);
-        var getHeight = cursor.GetGetter<int>(s[SegmentationColumns.Height]);
-        var getPredicted = cursor.GetGetter<VBuffer<byte>>(s[SegmentationOutputColumns.PredictedLabel]);
-        var getIds = cursor.GetGetter<VBuffer<int>>(s[SegmentationOutputColumns.PredictedInstanceIds]);
-        var getClasses = cursor.GetGetter<VBuffer<int>>(s[SegmentationOutputColumns.InstanceClasses]);
-        var getScores = cursor.GetGetter<VBuffer<float>>(s[SegmentationOutputColumns.InstanceScores]);
-        var getGtInstances = data.HasInstances ? cursor.GetGetter<VBuffer<int>>(s[SegmentationColumns.InstanceIds]) : null;
-        VBuffer<byte> label = default, predicted = default;
-        VBuffer<int> ids = default, classes = default, gtInstances = default;
-        VBuffer<float> scores = default;
-        ReadOnlyMemory<char> path = default;
-        int width = 0, height = 0, done = 0, overlays = 0, total = data.Count;
-        while (cursor.MoveNext())
+        var evaluator = SegmentationEvaluator.For(classNames, data.HasInstances);
+        bool cityscapes = classNames.SequenceEqual(CityscapesLabels.TrainClassNames);
+        var results = cityscapes && CityscapesResultsDirectory is not null ? new CityscapesResultsWriter(CityscapesResultsDirectory) : null;
+        var overlay = new OverlayOptions { Palette = SegmentationPalette.For(classNames) };
+        int done = 0, overlays = 0;
+        var measured = evaluator.Evaluate(model.Transform(data), image =>
         {
-            token.ThrowIfCancellationRequested();
-            getLabel(ref label); getPath(ref path); getWidth(ref width); getHeight(ref height);
-            getPredicted(ref predicted); getIds(ref ids); getClasses(ref classes); getScores(ref scores);
-            var gt = label.DenseValues().ToArray();
-            var pred = predicted.DenseValues().ToArray();
-            var predIds = ids.DenseValues().ToArray();
-            var cls = classes.DenseValues().ToArray();
-            var sc = scores.DenseValues().ToArray();
-            int[]? gtIds = null;
-            if (getGtInstances is not null) { getGtInstances(ref gtInstances); gtIds = gtInstances.DenseValues().ToArray(); }
-
-            metrics.Add(gt, gtIds, width, height, pred, predIds, cls, sc);
-            string imagePath = path.ToString();
-            results?.Write(imagePath, pred, width, height, predIds, cls, sc);
+            string imagePath = image.ImagePath!;
+            results?.Write(imagePath, image.Predicted, image.Width, image.Height, image.PredictedInstanceIds!, image.InstanceClasses!, image.InstanceScores!);
             if (OverlayDirectory is not null && overlays < MaxOverlays)
             {
-                var image = ImageFile.ReadRgb(imagePath);
+                var rgb = ImageFile.ReadRgb(imagePath);
                 var panel = SegmentationOverlay.SideBySide(new[]
                 {
-                    SegmentationOverlay.Render(image, pred, predIds, overlay),
-                    SegmentationOverlay.Render(image, gt, gtIds is null ? default : SegmentationOverlay.GroundTruthInstances(gtIds), overlay),
+                    SegmentationOverlay.Render(rgb, image.Predicted, image.PredictedInstanceIds, overlay),
+                    SegmentationOverlay.Render(rgb, image.Truth, image.TruthInstanceIds is { } gtIds ? SegmentationOverlay.GroundTruthInstances(gtIds) : default, overlay),
                 });
                 ImageFile.WriteRgbPng(Path.Combine(OverlayDirectory, Path.GetFileNameWithoutExtension(imagePath) + "_overlay.png"), panel);
                 overlays++;
             }
-            Progress?.Invoke(++done, total);
-        }
-        if (done == 0) throw new InvalidDataException("The evaluation set is empty.");
+            Progress?.Invoke(++done, data.Count);
+        }, token);
         var (ms, w, h) = TimeInference(ml, model, data, TimingRuns);
-        return new EvaluationReport(metrics.Semantic, metrics.Instances, ms, w, h, done, overlays);
+        return new EvaluationReport(measured.Semantic!, measured.Instances, ms, w, h, done, overlays);
     }
 
     /// <summary>

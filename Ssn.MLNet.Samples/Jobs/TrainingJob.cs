@@ -5,6 +5,7 @@ using Ssn.MLNet.Catalog;
 using Ssn.MLNet.Samples.Reporting;
 using Ssn.MLNet.Trainers;
 using Ssn.MLNet.Transforms;
+using Ssn.MLNet.Trainers.Transforms;
 
 namespace Ssn.MLNet.Samples.Jobs;
 

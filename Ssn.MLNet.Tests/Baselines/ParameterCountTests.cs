@@ -1,4 +1,5 @@
 using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Trainers.Modeling;
 
 namespace Ssn.MLNet.Tests.Baselines;
 

@@ -6,9 +6,11 @@ using Ssn.MLNet.Data.Augmentation;
 using Ssn.MLNet.Data.Synthetic;
 using Ssn.MLNet.Data;
 using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Samples.Bench;
 using Ssn.MLNet.Trainers;
 using Ssn.MLNet.Transforms;
+using Ssn.MLNet.Trainers.Transforms;
 
 namespace Ssn.MLNet.Tests.EndToEnd;
 
@@ -97,7 +99,7 @@ public sealed class PipelineEndToEndTests
     public void OnnxFp32AndInt8KeepTheTrainedNetworksQuality()
     {
         var reference = ml.Segmentation().Evaluate(model.Transform(val));
-        using var fp32 = Ssn.MLNet.Onnx.SsnOnnxExporter.ToOnnxTransformer(ml, model);
+        using var fp32 = Ssn.MLNet.Trainers.OnnxExport.SsnOnnxExporter.ToOnnxTransformer(ml, model);
         // Calibrated on the first 4 training scenes (the generator's, seed 3), at the val images' size.
         var generator = new SyntheticCityscapesGenerator(new SyntheticCityscapesOptions { Width = 128, Height = 64, Seed = 3 });
         var calibration = Enumerable.Range(0, 4).Select(i =>
@@ -106,8 +108,8 @@ public sealed class PipelineEndToEndTests
             model.Normalization.ToChw(generator.Render("train", i).Image, chw);
             return chw;
         }).ToList();
-        var int8Bytes = Ssn.MLNet.Onnx.SsnOnnxExporter.ExportInt8(model.Model, calibration, 64, 128, new Ssn.MLNet.Onnx.SsnOnnxExportOptions { FullResolutionOutputs = false });
-        using var int8 = new Ssn.MLNet.Onnx.SsnOnnxTransformer(ml, int8Bytes, model.ClassNames, model.Normalization, model.Options);
+        var int8Bytes = Ssn.MLNet.Trainers.OnnxExport.SsnOnnxExporter.ExportInt8(model.Model, calibration, 64, 128, new Ssn.MLNet.OnnxRuntime.SsnOnnxExportOptions { FullResolutionOutputs = false });
+        using var int8 = new Ssn.MLNet.OnnxRuntime.SsnOnnxTransformer(ml, int8Bytes, model.ClassNames, model.Normalization, model.Options);
         var onnx32 = ml.Segmentation().Evaluate(fp32.Transform(val));
         var onnx8 = ml.Segmentation().Evaluate(int8.Transform(val));
         Console.WriteLine($"val mIoU: TorchSharp fp32 {reference.MeanIoU:F4}, ONNX fp32 {onnx32.MeanIoU:F4}, ONNX int8 {onnx8.MeanIoU:F4}");

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Ssn.MLNet.Evaluation;
+using Ssn.MLNet.Trainers.Evaluation;
 
 namespace Ssn.MLNet.Tests.Evaluation;
 

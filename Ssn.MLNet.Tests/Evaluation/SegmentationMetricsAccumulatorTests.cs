@@ -1,5 +1,6 @@
 using Ssn.MLNet.Data;
 using Ssn.MLNet.Evaluation;
+using Ssn.MLNet.Trainers.Evaluation;
 
 namespace Ssn.MLNet.Tests.Evaluation;
 
@@ -33,7 +34,7 @@ public sealed class SegmentationMetricsAccumulatorTests
         acc.Add(gt, pred);
         var m = acc.GetMetrics();
         long[,] expected = { { 3, 1, 0 }, { 0, 2, 1 }, { 1, 0, 1 } };
-        CollectionAssert.AreEqual(expected, m.ConfusionMatrix);
+        CollectionAssert.AreEqual(expected, m.ConfusionMatrix.ToArray());
         Assert.AreEqual(0.6, m.PerClassIoU[0], Tol);
         Assert.AreEqual(0.5, m.PerClassIoU[1], Tol);
         Assert.AreEqual(1.0 / 3, m.PerClassIoU[2], Tol);
@@ -54,7 +55,7 @@ public sealed class SegmentationMetricsAccumulatorTests
         b.Add(gtIgn, predIgn);
         var ma = a.GetMetrics();
         var mb = b.GetMetrics();
-        CollectionAssert.AreEqual(ma.ConfusionMatrix, mb.ConfusionMatrix);
+        CollectionAssert.AreEqual(ma.ConfusionMatrix.ToArray(), mb.ConfusionMatrix.ToArray());
         Assert.AreEqual(ma.MeanIoU, mb.MeanIoU, Tol);
         // IoU0 = 3/(3+0+1) = 0.75, IoU1 = 2/(2+1+0) = 2/3.
         Assert.AreEqual(0.75, mb.PerClassIoU[0], Tol);
@@ -104,7 +105,7 @@ public sealed class SegmentationMetricsAccumulatorTests
         a.Merge(b);
         // [[1,0],[1,2]]: IoU0 = 1/2, IoU1 = 2/3.
         var m = a.GetMetrics();
-        CollectionAssert.AreEqual(one.GetMetrics().ConfusionMatrix, m.ConfusionMatrix);
+        CollectionAssert.AreEqual(one.GetMetrics().ConfusionMatrix.ToArray(), m.ConfusionMatrix.ToArray());
         Assert.AreEqual(0.5, m.PerClassIoU[0], Tol);
         Assert.AreEqual(2.0 / 3, m.PerClassIoU[1], Tol);
         Assert.AreEqual(2, m.ImageCount);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Ssn.MLNet.Evaluation;
-using Ssn.MLNet.Export;
+using Ssn.MLNet.Trainers.Evaluation;
+using Ssn.MLNet.ResultFiles;
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.Tests.Imaging;
 

@@ -1,5 +1,7 @@
 using Ssn.MLNet.Inference;
+using Ssn.MLNet.Trainers.Inference;
 using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Tests.Onnx;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;

@@ -1,4 +1,5 @@
 using Ssn.MLNet.Inference;
+using Ssn.MLNet.Trainers.Inference;
 using Ssn.MLNet.Tests.Onnx;
 using static TorchSharp.torch;
 

@@ -1,6 +1,9 @@
 using Ssn.MLNet.Inference;
+using Ssn.MLNet.Trainers.Inference;
 using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Onnx;
+using Ssn.MLNet.Trainers.Modeling;
+using Ssn.MLNet.OnnxRuntime;
+using Ssn.MLNet.Trainers.OnnxExport;
 using Ssn.MLNet.Tests.Onnx;
 using static TorchSharp.torch;
 

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Ssn.MLNet.MLNetInterop;
+using Ssn.MLNet.Trainers.MLNetInterop;
 
 namespace Ssn.MLNet.Tests.MLNetInterop;
 
@@ -45,7 +46,7 @@ public sealed class MLNetInternalsPinningTests
         var attributes = typeof(SsnModelFormat).Assembly.GetCustomAttributesData()
             .Where(a => a.AttributeType.FullName == "Microsoft.ML.LoadableClassAttribute").ToArray();
         Assert.HasCount(1, attributes, "Ssn.MLNet.dll lacks [assembly: LoadableClass]: the post-build step in " +
-            "Ssn.MLNet.Onnx/MLNetInterop/MLNetInterop.targets (build/LoadableClassWeaver) did not run.");
+            "Ssn.MLNet/MLNetInterop/MLNetInterop.targets (build/LoadableClassWeaver) did not run.");
         var args = attributes[0].ConstructorArguments;
         Assert.AreEqual(typeof(ITransformer), args[0].Value);
         Assert.AreEqual(typeof(MLNetInternals), args[1].Value);

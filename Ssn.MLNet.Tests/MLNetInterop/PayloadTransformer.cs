@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Ssn.MLNet.MLNetInterop;
+using Ssn.MLNet.Trainers.MLNetInterop;
 
 namespace Ssn.MLNet.Tests.MLNetInterop;
 

@@ -1,5 +1,6 @@
 using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Runtime;
+using Ssn.MLNet.Trainers.Modeling;
+using Ssn.MLNet.Trainers.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;

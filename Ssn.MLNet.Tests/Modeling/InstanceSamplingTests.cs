@@ -1,5 +1,6 @@
 using Ssn.MLNet.Instances;
 using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Trainers.Modeling;
 using static TorchSharp.torch;
 
 namespace Ssn.MLNet.Tests.Modeling;

@@ -1,4 +1,5 @@
 using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Trainers.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 

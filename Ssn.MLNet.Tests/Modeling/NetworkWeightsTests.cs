@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Tests.Imaging;
 using Ssn.MLNet.Tests.Onnx;
 using static TorchSharp.torch;

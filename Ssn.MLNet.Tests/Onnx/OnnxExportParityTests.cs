@@ -1,6 +1,8 @@
 using Microsoft.ML.OnnxRuntime;
 using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Onnx;
+using Ssn.MLNet.Trainers.Modeling;
+using Ssn.MLNet.OnnxRuntime;
+using Ssn.MLNet.Trainers.OnnxExport;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
@@ -99,7 +101,7 @@ public sealed class OnnxExportParityTests
     {
         // The ONNX graph takes multiples of 8 only; SsnOnnxPredictor pads like SegmentationModel.forward does.
         using var network = TestNetworks.Tiny(numClasses: 19);
-        using var torch = new Ssn.MLNet.Inference.SegmentationPredictor(network);
+        using var torch = new Ssn.MLNet.Trainers.Inference.SegmentationPredictor(network);
         using var onnx = SsnOnnxExporter.ToOnnxPredictor(network);
         using var image = TestNetworks.Image(height, width);
         var expected = torch.Predict(image)[0];

@@ -1,19 +1,23 @@
 using Microsoft.ML;
 using Ssn.MLNet.Catalog;
+using Ssn.MLNet.Trainers;
 using Ssn.MLNet.Data;
 using Ssn.MLNet.Data.Synthetic;
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.MLNetInterop;
+using Ssn.MLNet.Trainers.MLNetInterop;
 using Ssn.MLNet.Tests.MLNetInterop;
-using Ssn.MLNet.Onnx;
+using Ssn.MLNet.OnnxRuntime;
+using Ssn.MLNet.Trainers.OnnxExport;
 using Ssn.MLNet.Tests.Imaging;
 using Ssn.MLNet.Tests.Samples;
 using Ssn.MLNet.Transforms;
+using Ssn.MLNet.Trainers.Transforms;
 
 namespace Ssn.MLNet.Tests.Onnx;
 
 /// <summary>
-/// An application that references Ssn.MLNet.Onnx alone (tests/Ssn.MLNet.OnnxConsumer) builds, loads an exported
+/// An application that references Ssn.MLNet alone (tests/Ssn.MLNet.OnnxConsumer) builds, loads an exported
 /// model-onnx.zip with plain <c>Model.Load</c>, predicts what the in-process ONNX transformer predicts, never loads
 /// TorchSharp, and has no libtorch or TorchSharp file in its output folder.
 /// </summary>

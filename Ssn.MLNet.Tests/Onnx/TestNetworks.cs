@@ -1,4 +1,5 @@
 using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Trainers.Modeling;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -72,10 +73,10 @@ internal static class TestNetworks
     /// class with long boundaries (about 190 label changes per 128×64 row, 12–88 % car) and predicts instances (extracted
     /// from 10 pixels on) to compare between backends. (A +3 shift alone made every pixel car: agreement was certain.)
     /// </summary>
-    public static Ssn.MLNet.Transforms.SpatialSamplingTransformer CarTransformer(Microsoft.ML.MLContext ml)
+    public static Ssn.MLNet.Trainers.Transforms.SpatialSamplingTransformer CarTransformer(Microsoft.ML.MLContext ml)
     {
         var network = TwoClassTiny();
-        return new Ssn.MLNet.Transforms.SpatialSamplingTransformer(ml, network, Ssn.MLNet.Data.CityscapesLabels.TrainClassNames,
+        return new Ssn.MLNet.Trainers.Transforms.SpatialSamplingTransformer(ml, network, Ssn.MLNet.Data.CityscapesLabels.TrainClassNames,
             options: new Ssn.MLNet.Transforms.SpatialSamplingTransformerOptions { InstanceExtraction = new() { MinArea = 10 } });
     }
 

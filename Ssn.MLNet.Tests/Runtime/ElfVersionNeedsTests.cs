@@ -1,4 +1,4 @@
-using Ssn.MLNet.Runtime;
+using Ssn.MLNet.Trainers.Runtime;
 
 namespace Ssn.MLNet.Tests.Runtime;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Ssn.MLNet.Catalog;
 using Ssn.MLNet.Data.Synthetic;
 using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Trainers.Modeling;
 using static Ssn.MLNet.Tests.Samples.CliHarness;
 using Ssn.MLNet.Samples.Cli;
 using Ssn.MLNet.Samples.Jobs;
@@ -56,7 +57,7 @@ public sealed class CommandLineTests
         string baseline = Path.Combine(work, "erfnet.zip");
         var run = Invoke(["train", "--data", data, "--out", baseline, "--architecture", "Erfnet", "--decoder", "ImprovedGuidedUpsampling", .. Tiny]);
         Assert.AreEqual(0, run.Code, run.Error + run.Output);
-        using var loaded = (Ssn.MLNet.Transforms.SpatialSamplingTransformer)new Microsoft.ML.MLContext().Model.Load(baseline, out _);
+        using var loaded = (Ssn.MLNet.Trainers.Transforms.SpatialSamplingTransformer)new Microsoft.ML.MLContext().Model.Load(baseline, out _);
         Assert.AreEqual(Ssn.MLNet.Modeling.Architecture.Erfnet, loaded.Model.Options.Architecture);
         AssertOneLineError(Invoke(["train", "--data", data, "--out", baseline, "--architecture", "Resnet"]), 2, "Resnet");
     }
@@ -65,7 +66,7 @@ public sealed class CommandLineTests
     public void TrainSavesAModelAndItsTrainingCurve()
     {
         // The file is the trained network: it loads in a fresh context as the Tiny SSN with the 19 Cityscapes classes.
-        using var loaded = Ssn.MLNet.MLNetInterop.SsnModelFile.LoadTransformer<Ssn.MLNet.Transforms.SpatialSamplingTransformer>(new Microsoft.ML.MLContext(), model, out _);
+        using var loaded = Ssn.MLNet.MLNetInterop.SsnModelFile.LoadTransformer<Ssn.MLNet.Trainers.Transforms.SpatialSamplingTransformer>(new Microsoft.ML.MLContext(), model, out _);
         Assert.AreEqual(19, loaded.ClassNames.Count);
         Assert.AreEqual(SsnNetworkOptions.Tiny(19).DeepChannels, loaded.Model.Options.DeepChannels);
         Assert.IsTrue(loaded.Model.HasInstanceHead);
@@ -161,8 +162,8 @@ public sealed class CommandLineTests
         string weights = Path.Combine(work, "w.safetensors");
         var export = Invoke("export", "--model", model, "--out", weights);
         Assert.AreEqual(0, export.Code, export.Error);
-        var report = Ssn.MLNet.Modeling.NetworkWeights.LoadSafetensors(
-            Ssn.MLNet.Modeling.SegmentationModels.Create(Ssn.MLNet.Modeling.NetworkWeights.ReadNetworkOptions(weights)!), weights, strict: true);
+        var report = Ssn.MLNet.Trainers.Modeling.NetworkWeights.LoadSafetensors(
+            Ssn.MLNet.Trainers.Modeling.SegmentationModels.Create(Ssn.MLNet.Trainers.Modeling.NetworkWeights.ReadNetworkOptions(weights)!), weights, strict: true);
         Assert.IsTrue(report.IsExact, report.ToString());
 
         var run = Invoke(["train", "--data", data, "--out", Path.Combine(work, "init.zip"), .. Tiny, "--init-weights", weights]);
@@ -218,7 +219,7 @@ public sealed class CommandLineTests
 
     private static float[] ModelWeights(string path)
     {
-        using var t = Ssn.MLNet.MLNetInterop.SsnModelFile.LoadTransformer<Ssn.MLNet.Transforms.SpatialSamplingTransformer>(new Microsoft.ML.MLContext(), path, out _);
+        using var t = Ssn.MLNet.MLNetInterop.SsnModelFile.LoadTransformer<Ssn.MLNet.Trainers.Transforms.SpatialSamplingTransformer>(new Microsoft.ML.MLContext(), path, out _);
         return t.Model.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray()).ToArray();
     }
 
@@ -244,7 +245,7 @@ public sealed class CommandLineTests
         StringAssert.Contains(run.Output, "Results");
 
         var model = new Microsoft.ML.MLContext().Model.Load(Path.Combine(outDir, "model.zip"), out _);
-        Assert.IsInstanceOfType<Ssn.MLNet.Transforms.SpatialSamplingTransformer>(model, "model.zip loads with plain mlContext.Model.Load");
+        Assert.IsInstanceOfType<Ssn.MLNet.Trainers.Transforms.SpatialSamplingTransformer>(model, "model.zip loads with plain mlContext.Model.Load");
         // metrics.json holds that model's evaluation on the val split (recomputed here through the library).
         var ml = new Microsoft.ML.MLContext(seed: 1);
         var expected = ml.Segmentation().Evaluate(model.Transform(ml.Segmentation().Data.LoadCityscapes(cache, "val")));
@@ -327,14 +328,14 @@ public sealed class CommandLineTests
             Assert.AreEqual(0, run.Code, run.Error + run.Output);
             using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx))
             {
-                CollectionAssert.Contains(session.OutputMetadata.Keys.ToArray(), Ssn.MLNet.Onnx.SsnOnnxNames.Labels, "the file alone gives the class map");
+                CollectionAssert.Contains(session.OutputMetadata.Keys.ToArray(), Ssn.MLNet.OnnxRuntime.SsnOnnxNames.Labels, "the file alone gives the class map");
                 Assert.AreEqual(int8, File.ReadAllBytes(onnx).AsSpan().IndexOf("QuantizeLinear"u8) >= 0, "QDQ nodes exactly in the int8 export");
             }
             var ml = new Microsoft.ML.MLContext(seed: 1);
-            using var loaded = ml.Model.Load(Path.ChangeExtension(onnx, null) + "-onnx.zip", out _) as Ssn.MLNet.Onnx.SsnOnnxTransformer;
+            using var loaded = ml.Model.Load(Path.ChangeExtension(onnx, null) + "-onnx.zip", out _) as Ssn.MLNet.OnnxRuntime.SsnOnnxTransformer;
             Assert.IsNotNull(loaded, "an ONNX Runtime-backed transformer, loadable with plain Model.Load");
             var val = new Ssn.MLNet.Data.CityscapesDataSource(data, "val");
-            using var torch = Ssn.MLNet.MLNetInterop.SsnModelFile.LoadTransformer<Ssn.MLNet.Transforms.SpatialSamplingTransformer>(ml, model, out _);
+            using var torch = Ssn.MLNet.MLNetInterop.SsnModelFile.LoadTransformer<Ssn.MLNet.Trainers.Transforms.SpatialSamplingTransformer>(ml, model, out _);
             byte[][] Labels(Microsoft.ML.ITransformer t) => ml.Data.CreateEnumerable<LabelRow>(t.Transform(val), reuseRowObject: false).Select(r => r.PredictedLabel).ToArray();
             var expected = Labels(torch);
             var actual = Labels(loaded);

@@ -5,9 +5,11 @@ using Ssn.MLNet.Data;
 using Ssn.MLNet.Data.Augmentation;
 using Ssn.MLNet.Data.Synthetic;
 using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Samples.Jobs;
 using Ssn.MLNet.Trainers;
 using Ssn.MLNet.Transforms;
+using Ssn.MLNet.Trainers.Transforms;
 
 namespace Ssn.MLNet.Tests.Trainers;
 
@@ -42,7 +44,7 @@ public sealed class SpatialSamplingTrainerTests
         Augmentation = new AugmentationOptions { CropWidth = 48, CropHeight = 32 },
     };
 
-    private static float[] Weights(Ssn.MLNet.Transforms.SpatialSamplingTransformer model) =>
+    private static float[] Weights(Ssn.MLNet.Trainers.Transforms.SpatialSamplingTransformer model) =>
         model.Model.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray()).ToArray();
 
     /// <summary>Checkpoint after epoch 1 of 2, cancel, resume: the result equals an uninterrupted 2-epoch run.</summary>

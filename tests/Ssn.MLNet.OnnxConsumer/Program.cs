@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Ssn.MLNet.Imaging;
-using Ssn.MLNet.Onnx;
+using Ssn.MLNet.OnnxRuntime;
 using Ssn.MLNet.Transforms;
 
 // usage: Ssn.MLNet.OnnxConsumer <model-onnx.zip> <image.png>

@@ -2,7 +2,7 @@
 """GPU sweep of CamVid recipe variants: a PyTorch replica of Ssn.MLNet's `train --recipe camvid`.
 
 One entry point. Loads tools/camvid-replica/camvid_pack onto the device once per worker process (uint8), augments on the device per
-batch with the C# semantics (Ssn.MLNet.Onnx/Data/Augmentation), trains the paper network (tools/camvid-replica/ssn_torch.py) with the C#
+batch with the C# semantics (Ssn.MLNet/Data/Augmentation), trains the paper network (tools/camvid-replica/ssn_torch.py) with the C#
 trainer's loop (Ssn.MLNet.Trainers/SpatialSamplingTrainer.cs) and evaluates val mIoU after every epoch.
 
     python3 tools/camvid-replica/sweep.py --data tools/camvid-replica/camvid_pack --out $OUT --workers 4 --deadline-s 420

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Disk size of what a consumer app deploys, from the packed packages on a local feed (README "Packages, platforms,
 # CPU or CUDA" and "A libtorch-free ML.NET transformer"). Writes JSON to the path given (default package-sizes.json):
-#   onnx_only_publish   `dotnet publish -r linux-x64` of an app referencing Ssn.MLNet.Onnx alone
-#   torch_with_libtorch build output of an app referencing Ssn.MLNet + libtorch-cpu-linux-x64 (train, predict, export)
+#   onnx_only_publish   `dotnet publish -r linux-x64` of an app referencing Ssn.MLNet alone
+#   torch_with_libtorch build output of an app referencing Ssn.MLNet.Trainers + libtorch-cpu-linux-x64 (train, predict, export)
 #   torch_without_libtorch the same app without the libtorch package
 # Usage (from the repository root): tools/package-sizes/measure.sh [out.json]     (needs the NuGet registry)
 set -euo pipefail
@@ -13,8 +13,8 @@ trap 'rm -rf "$work"' EXIT
 version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$repo/Directory.Build.props" | head -1)
 libtorch=$(sed -n 's:.*Include="libtorch-cpu-linux-x64" Version="\([^"]*\)".*:\1:p' "$repo/Directory.Packages.props" | head -1)
 
-dotnet pack "$repo/Ssn.MLNet.Onnx/Ssn.MLNet.Onnx.csproj" -c Release -o "$work/feed" -v q -nologo
 dotnet pack "$repo/Ssn.MLNet/Ssn.MLNet.csproj" -c Release -o "$work/feed" -v q -nologo
+dotnet pack "$repo/Ssn.MLNet.Trainers/Ssn.MLNet.Trainers.csproj" -c Release -o "$work/feed" -v q -nologo
 cat > "$work/nuget.config" <<XML
 <configuration><packageSources><add key="local" value="$work/feed" /></packageSources></configuration>
 XML
@@ -35,11 +35,11 @@ XML
 mib() { du -sb "$1" | awk '{printf "%.1f", $1 / 1048576}'; }
 largest() { find "$1" -type f -printf '%s %P\n' | sort -rn | head -5 | awk '{printf "%s{\"file\": \"%s\", \"mib\": %.1f}", (NR > 1 ? ", " : ""), $2, $1 / 1048576}'; }
 
-app onnx "Ssn.MLNet.Onnx=$version" 'Console.WriteLine(typeof(Ssn.MLNet.Onnx.SsnOnnxTransformer).FullName);'
+app onnx "Ssn.MLNet=$version" 'Console.WriteLine(typeof(Ssn.MLNet.OnnxRuntime.SsnOnnxTransformer).FullName);'
 dotnet publish "$work/onnx" -c Release -r linux-x64 --self-contained false -o "$work/onnx/publish" -v q -nologo
-app torch "Ssn.MLNet=$version libtorch-cpu-linux-x64=$libtorch" 'Console.WriteLine(typeof(Ssn.MLNet.Modeling.SegmentationModels).FullName);'
+app torch "Ssn.MLNet.Trainers=$version libtorch-cpu-linux-x64=$libtorch" 'Console.WriteLine(typeof(Ssn.MLNet.Trainers.Modeling.SegmentationModels).FullName);'
 dotnet build "$work/torch" -c Release -o "$work/torch/bin-out" -v q -nologo
-app bare "Ssn.MLNet=$version" 'Console.WriteLine(typeof(Ssn.MLNet.Modeling.SegmentationModels).FullName);'
+app bare "Ssn.MLNet.Trainers=$version" 'Console.WriteLine(typeof(Ssn.MLNet.Trainers.Modeling.SegmentationModels).FullName);'
 dotnet build "$work/bare" -c Release -o "$work/bare/bin-out" -v q -nologo
 
 load=$(cut -d' ' -f1 /proc/loadavg)

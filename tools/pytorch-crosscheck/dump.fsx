@@ -7,8 +7,8 @@
 #r "../../Ssn.MLNet.Samples/bin/Release/net10.0/Microsoft.ML.Data.dll"
 #r "../../Ssn.MLNet.Samples/bin/Release/net10.0/Microsoft.ML.DataView.dll"
 #r "../../Ssn.MLNet.Samples/bin/Release/net10.0/Microsoft.ML.ImageAnalytics.dll"
-#r "../../Ssn.MLNet.Samples/bin/Release/net10.0/Ssn.MLNet.Onnx.dll"
 #r "../../Ssn.MLNet.Samples/bin/Release/net10.0/Ssn.MLNet.dll"
+#r "../../Ssn.MLNet.Samples/bin/Release/net10.0/Ssn.MLNet.Trainers.dll"
 open System.IO
 open Ssn.MLNet
 open TorchSharp

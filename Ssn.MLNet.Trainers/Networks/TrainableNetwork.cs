@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Microsoft.ML.Runtime;
+using Ssn.MLNet.Inference;
+using Ssn.MLNet.Trainers.Inference;
+using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Trainers.Modeling;
+using Ssn.MLNet.Transforms;
+using Ssn.MLNet.Trainers.Transforms;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Ssn.MLNet.Trainers.Networks;
+
+/// <summary>
+/// What <see cref="SpatialSamplingTrainer"/> trains: a <see cref="SegmentationModel"/> — the Spatial Sampling Network
+/// (semantic + instance, paper §5) or a semantic-only network of the paper's Table 1 — with its loss. The training loop,
+/// checkpoints and validation see only this.
+/// </summary>
+internal sealed class TrainableNetwork : IDisposable
+{
+    public TrainableNetwork(SegmentationModel model) => Model = model;
+
+    /// <summary>Builds the network of <see cref="SpatialSamplingTrainerOptions.Network"/> with <paramref name="numClasses"/> classes.</summary>
+    public static TrainableNetwork Create(SpatialSamplingTrainerOptions options, int numClasses) =>
+        new(SegmentationModels.Create(options.Network with { NumClasses = numClasses }));
+
+    /// <summary>The network (parameters, train/eval, device).</summary>
+    public SegmentationModel Model { get; }
+
+    /// <summary>A short description for the log, e.g. "Spatial Sampling Network" or "Erfnet encoder + Original decoder (semantic only)".</summary>
+    public string Description => Model.HasInstanceHead ? "Spatial Sampling Network"
+        : $"{Model.Options.Architecture} encoder + {Model.Options.Decoder} decoder (semantic only)";
+
+    /// <summary>The architecture's options as text: checkpoints resume only into an identical configuration.</summary>
+    public string Configuration => JsonSerializer.Serialize(Model.Options);
+
+    /// <summary>
+    /// Forward pass and loss of one mini-batch: cross-entropy on the decoded logits plus, when instance targets are
+    /// given, the instance loss on the iGUM-upsampled centres (paper Eq. 2). Upsampling and loss run in fp32.
+    /// </summary>
+    public SsnLossParts Loss(SsnLoss loss, Tensor images, Tensor labels, Tensor? targets, Tensor? mask)
+    {
+        // Semantic-only data (no instance targets): the instance module's t sampling steps would be computed for nothing.
+        bool instances = Model.ComputeInstances;
+        Model.ComputeInstances = instances && targets is not null;
+        SegmentationOutput output;
+        try { output = Model.forward(images); }
+        finally { Model.ComputeInstances = instances; }
+        using var decoded = output;
+        long stride = SsnNetworkOptions.OutputStride;
+        return loss.Compute(output.Logits, labels, output.Centres, targets, mask,
+            SsnNetworkOptions.PaddedSize(images.shape[2]) / stride, SsnNetworkOptions.PaddedSize(images.shape[3]) / stride);
+    }
+
+    /// <summary>Writes architecture and weights.</summary>
+    public void Save(Stream stream) => SegmentationModelSerializer.Save(Model, stream);
+
+    /// <summary>Reads a network written by <see cref="Save"/> (<paramref name="name"/> for messages).</summary>
+    public static TrainableNetwork Load(Stream stream, string name) => new(SegmentationModelSerializer.Load(stream, name: name));
+
+    /// <summary>A predictor for validation (class maps only), from the current weights.</summary>
+    public SegmentationPredictor CreateValidationPredictor()
+    {
+        bool instances = Model.ComputeInstances;
+        Model.ComputeInstances = false; // the folded copy inherits it: validation needs class maps only
+        try { return new SegmentationPredictor(Model); }
+        finally { Model.ComputeInstances = instances; }
+    }
+
+    /// <summary>Wraps the trained network in the ML.NET transformer (which takes ownership).</summary>
+    public SpatialSamplingTransformer ToTransformer(IHostEnvironment env, IReadOnlyList<string> classNames,
+        ImageNormalization normalization, SpatialSamplingTransformerOptions options) =>
+        new(env, Model, classNames, normalization, options);
+
+    /// <summary>A copy of the current weights on the same device.</summary>
+    public TrainableNetwork Copy()
+    {
+        using var buffer = new MemoryStream();
+        Save(buffer);
+        buffer.Position = 0;
+        var copy = Load(buffer, "copy");
+        copy.Model.to(Model.parameters().First().device);
+        return copy;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Model.Dispose();
+}

@@ -1,0 +1,232 @@
+using Ssn.MLNet.Data;
+
+namespace Ssn.MLNet.Evaluation;
+
+/// <summary>
+/// Accumulates a confusion matrix (and, when ground-truth instance maps are given, the instance-weighted counts of
+/// iIoU) over images, then produces <see cref="SegmentationMetrics"/> following the Cityscapes pixel-level protocol
+/// (<c>evalPixelLevelSemanticLabeling.py</c>), in train-id space.
+/// </summary>
+/// <remarks>
+/// Cost is O(pixels) per image with no per-pixel allocation. Pixels whose ground truth is
+/// <see cref="SegmentationMetricsOptions.IgnoreLabel"/> are skipped entirely (they create neither FN nor FP).
+/// A prediction outside [0, C) on a non-ignored pixel is an error: a false negative of the ground-truth class and a
+/// miss for the accuracies (as the official script treats a predicted ignored label id). A ground-truth value that is
+/// neither a class nor the ignore label is rejected. Not thread-safe; use one accumulator per thread and
+/// <see cref="Merge"/>.
+/// </remarks>
+public sealed class SegmentationMetricsAccumulator
+{
+    private readonly int _c;
+    private readonly byte _ignore;
+    private readonly long[] _cm;
+    private readonly long[] _outOfRange;
+    private readonly double[] _avgSize;
+    private readonly double[] _tpWeighted;
+    private readonly double[] _fnWeighted;
+    private readonly Dictionary<int, int> _instanceSlot = new();
+    private readonly List<(int Cls, long Size, long Tp)> _instances = new();
+    private int _imagesWithInstances;
+
+    /// <summary>Creates an accumulator for <paramref name="numberOfClasses"/> classes.</summary>
+    /// <param name="numberOfClasses">Number of classes C (1–255); class values are 0 … C−1.</param>
+    /// <param name="classNames">Class names indexed by class; default <c>"class0"</c>, <c>"class1"</c>, ….</param>
+    /// <param name="options">Options; default <see cref="SegmentationMetricsOptions"/> with its documented defaults.</param>
+    public SegmentationMetricsAccumulator(int numberOfClasses, IReadOnlyList<string>? classNames = null,
+        SegmentationMetricsOptions? options = null)
+    {
+        if (numberOfClasses is < 1 or > 255)
+            throw new ArgumentOutOfRangeException(nameof(numberOfClasses), numberOfClasses, "The number of classes must be in [1, 255].");
+        options ??= new SegmentationMetricsOptions();
+        if (options.IgnoreLabel < numberOfClasses)
+            throw new ArgumentException($"{nameof(SegmentationMetricsOptions)}.{nameof(SegmentationMetricsOptions.IgnoreLabel)} = {options.IgnoreLabel} is a class index; it must be >= the number of classes ({numberOfClasses}).", nameof(options));
+        if (classNames is not null && classNames.Count != numberOfClasses)
+            throw new ArgumentException($"{classNames.Count} class names were given for {numberOfClasses} classes.", nameof(classNames));
+        _c = numberOfClasses;
+        _ignore = options.IgnoreLabel;
+        ClassNames = classNames?.ToArray() ?? Enumerable.Range(0, numberOfClasses).Select(i => $"class{i}").ToArray();
+        _cm = new long[_c * _c];
+        _outOfRange = new long[_c];
+        _tpWeighted = new double[_c];
+        _fnWeighted = new double[_c];
+        _avgSize = new double[_c];
+        var sizes = options.AverageInstanceSizes;
+        if (sizes is not null && sizes.Count != _c)
+            throw new ArgumentException($"{nameof(SegmentationMetricsOptions)}.{nameof(SegmentationMetricsOptions.AverageInstanceSizes)} has {sizes.Count} entries for {_c} classes.", nameof(options));
+        for (int k = 0; k < _c; k++)
+        {
+            double s = sizes is not null ? sizes[k]
+                : k < CityscapesEvaluation.AverageClassSizesByTrainId.Count ? CityscapesEvaluation.AverageClassSizesByTrainId[k] : double.NaN;
+            if (!double.IsNaN(s) && !(s > 0 && double.IsFinite(s)))
+                throw new ArgumentException($"{nameof(SegmentationMetricsOptions)}.{nameof(SegmentationMetricsOptions.AverageInstanceSizes)}[{k}] = {s}; sizes must be positive and finite, or NaN for classes without instances.", nameof(options));
+            _avgSize[k] = s;
+        }
+    }
+
+    /// <summary>An accumulator for the 19 Cityscapes train-id classes with the official average instance sizes.</summary>
+    public static SegmentationMetricsAccumulator ForCityscapes() =>
+        new(CityscapesLabels.NumTrainClasses, CityscapesLabels.TrainClassNames);
+
+    /// <summary>Class names indexed by class.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>Number of images added so far.</summary>
+    public int ImageCount { get; private set; }
+
+    /// <summary>Adds one image without instance information (iIoU will be NaN unless every image carries instances).</summary>
+    /// <param name="groundTruth">Ground-truth class per pixel; <see cref="SegmentationMetricsOptions.IgnoreLabel"/> = ignored.</param>
+    /// <param name="prediction">Predicted class per pixel, same length.</param>
+    public void Add(ReadOnlySpan<byte> groundTruth, ReadOnlySpan<byte> prediction)
+    {
+        if (_imagesWithInstances > 0)
+            throw new InvalidOperationException("Earlier images were added with ground-truth instance maps; add every image with one, or none, so that iIoU is well defined.");
+        AddConfusion(groundTruth, prediction);
+        ImageCount++;
+    }
+
+    /// <summary>
+    /// Adds one image together with its ground-truth instance map in the Cityscapes encoding
+    /// (<c>*_gtFine_instanceIds.png</c>: <c>labelId·1000 + k</c> for instances, the plain label id elsewhere).
+    /// Each instance of a class with an average size contributes TP (pixels predicted as its class) and FN (the rest)
+    /// weighted by average size / instance size.
+    /// </summary>
+    /// <param name="groundTruth">Ground-truth class per pixel; <see cref="SegmentationMetricsOptions.IgnoreLabel"/> = ignored.</param>
+    /// <param name="prediction">Predicted class per pixel, same length.</param>
+    /// <param name="groundTruthInstanceIds">Cityscapes instance ids per pixel, same length.</param>
+    public void Add(ReadOnlySpan<byte> groundTruth, ReadOnlySpan<byte> prediction, ReadOnlySpan<int> groundTruthInstanceIds)
+    {
+        if (ImageCount > _imagesWithInstances)
+            throw new InvalidOperationException("Earlier images were added without ground-truth instance maps; add every image with one, or none, so that iIoU is well defined.");
+        if (groundTruthInstanceIds.Length != groundTruth.Length)
+            throw new ArgumentException($"The instance map has {groundTruthInstanceIds.Length} pixels but the ground truth has {groundTruth.Length}.", nameof(groundTruthInstanceIds));
+        AddConfusion(groundTruth, prediction);
+        AddInstances(prediction, groundTruthInstanceIds);
+        ImageCount++;
+        _imagesWithInstances++;
+    }
+
+    /// <summary>Adds the counts of another accumulator with the same classes (for per-thread accumulation).</summary>
+    /// <param name="other">The accumulator to add; it is not changed.</param>
+    public void Merge(SegmentationMetricsAccumulator other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other._c != _c || other._ignore != _ignore || !other._avgSize.AsSpan().SequenceEqual(_avgSize))
+            throw new ArgumentException("The accumulators differ in classes, ignore label or average instance sizes.", nameof(other));
+        bool mixed = (ImageCount > 0 && other.ImageCount > 0) &&
+                     ((_imagesWithInstances == ImageCount) != (other._imagesWithInstances == other.ImageCount));
+        if (mixed)
+            throw new InvalidOperationException("One accumulator has instance maps and the other does not; iIoU would be ill defined.");
+        for (int i = 0; i < _cm.Length; i++) _cm[i] += other._cm[i];
+        for (int k = 0; k < _c; k++)
+        {
+            _outOfRange[k] += other._outOfRange[k];
+            _tpWeighted[k] += other._tpWeighted[k];
+            _fnWeighted[k] += other._fnWeighted[k];
+        }
+        ImageCount += other.ImageCount;
+        _imagesWithInstances += other._imagesWithInstances;
+    }
+
+    /// <summary>Computes the metrics of everything added so far.</summary>
+    public SegmentationMetrics GetMetrics()
+    {
+        var rowSum = new long[_c];
+        var colSum = new long[_c];
+        long total = 0, correct = 0;
+        for (int g = 0; g < _c; g++)
+        {
+            rowSum[g] = _outOfRange[g];
+            for (int p = 0; p < _c; p++)
+            {
+                long n = _cm[g * _c + p];
+                rowSum[g] += n;
+                colSum[p] += n;
+            }
+            total += rowSum[g];
+            correct += _cm[g * _c + g];
+        }
+        bool haveInstances = ImageCount > 0 && _imagesWithInstances == ImageCount;
+        var iou = new double[_c];
+        var iiou = new double[_c];
+        var acc = new double[_c];
+        for (int k = 0; k < _c; k++)
+        {
+            long tp = _cm[k * _c + k];
+            long fn = rowSum[k] - tp;
+            long fp = colSum[k] - tp;
+            long denom = tp + fp + fn;
+            iou[k] = denom == 0 ? double.NaN : (double)tp / denom;
+            acc[k] = rowSum[k] == 0 ? double.NaN : (double)tp / rowSum[k];
+            double wDenom = _tpWeighted[k] + fp + _fnWeighted[k];
+            iiou[k] = !haveInstances || double.IsNaN(_avgSize[k]) || wDenom == 0 ? double.NaN : _tpWeighted[k] / wDenom;
+        }
+        return new SegmentationMetrics(ClassNames, new SegmentationConfusionMatrix(ClassNames, (long[])_cm.Clone()), (long[])_outOfRange.Clone(), iou, iiou, acc,
+            total == 0 ? double.NaN : (double)correct / total, total, ImageCount);
+    }
+
+    private void AddConfusion(ReadOnlySpan<byte> gt, ReadOnlySpan<byte> pred)
+    {
+        if (pred.Length != gt.Length)
+            throw new ArgumentException($"The prediction has {pred.Length} pixels but the ground truth has {gt.Length}.", nameof(pred));
+        int c = _c;
+        byte ignore = _ignore;
+        var cm = _cm;
+        for (int i = 0; i < gt.Length; i++)
+        {
+            int g = gt[i];
+            if (g == ignore) continue;
+            if (g >= c)
+                throw new ArgumentException($"Ground-truth pixel {i} has value {g}, which is neither a class in [0, {c}) nor the ignore label {ignore}.", nameof(gt));
+            int p = pred[i];
+            if (p < c) cm[g * c + p]++;
+            else _outOfRange[g]++;
+        }
+    }
+
+    private void AddInstances(ReadOnlySpan<byte> pred, ReadOnlySpan<int> ids)
+    {
+        _instanceSlot.Clear();
+        _instances.Clear();
+        int lastId = int.MinValue, lastSlot = -1;
+        for (int i = 0; i < ids.Length; i++)
+        {
+            int id = ids[i];
+            if (id < CityscapesLabels.InstanceIdDivisor)
+            {
+                if (id < 0) throw new ArgumentException($"Instance map pixel {i} has the negative value {id}.", "groundTruthInstanceIds");
+                continue;
+            }
+            if (id != lastId)
+            {
+                lastId = id;
+                if (!_instanceSlot.TryGetValue(id, out lastSlot))
+                {
+                    lastSlot = _instances.Count;
+                    _instanceSlot[id] = lastSlot;
+                    _instances.Add((InstanceClass(id), 0, 0));
+                }
+            }
+            var (cls, size, tp) = _instances[lastSlot];
+            if (cls < 0) continue;
+            _instances[lastSlot] = (cls, size + 1, pred[i] == cls ? tp + 1 : tp);
+        }
+        foreach (var (cls, size, tp) in _instances)
+        {
+            if (cls < 0) continue;
+            double weight = _avgSize[cls] / size;
+            _tpWeighted[cls] += tp * weight;
+            _fnWeighted[cls] += (size - tp) * weight;
+        }
+    }
+
+    /// <summary>The class of an instance id, or −1 when its label is ignored (e.g. caravan) or outside the classes.</summary>
+    private int InstanceClass(int instanceId)
+    {
+        int labelId = instanceId / CityscapesLabels.InstanceIdDivisor;
+        int cls = labelId < CityscapesLabels.LabelIdToTrainId.Count ? CityscapesLabels.LabelIdToTrainId[labelId] : CityscapesLabels.IgnoreTrainId;
+        if (cls >= _c) return -1;
+        if (double.IsNaN(_avgSize[cls]))
+            throw new InvalidOperationException($"Instance id {instanceId} belongs to class {cls} ('{ClassNames[cls]}'), which has no average instance size; set {nameof(SegmentationMetricsOptions)}.{nameof(SegmentationMetricsOptions.AverageInstanceSizes)}.");
+        return cls;
+    }
+}
