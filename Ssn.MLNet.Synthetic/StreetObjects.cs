@@ -8,13 +8,13 @@ namespace Ssn.MLNet.Data.Synthetic;
 /// </summary>
 internal sealed class StreetObjects(SceneCanvas canvas, StreetLayout s, Random rng)
 {
-    private readonly Dictionary<int, int> _next = new();
+    private readonly Dictionary<int, int> next = new();
     private Camera Cam => s.Camera;
 
     private int NewInstance(byte labelId)
     {
-        _next.TryGetValue(labelId, out int k);
-        _next[labelId] = k + 1;
+        next.TryGetValue(labelId, out int k);
+        next[labelId] = k + 1;
         return labelId * CityscapesLabels.InstanceIdDivisor + k;
     }
 

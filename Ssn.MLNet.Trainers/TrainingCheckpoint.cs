@@ -14,7 +14,7 @@ namespace Ssn.MLNet.Trainers;
 internal sealed class TrainingCheckpoint
 {
     private static ReadOnlySpan<byte> Magic => "SSNC"u8;
-    private const int Version = 2; // 2: Ssn.MLNet's own Adam state
+    private const int Version = 3; // 2: Ssn.MLNet's own Adam state; 3: networks as safetensors
     /// <summary>History values are NaN without a validation set (or for semantic-only training): written as "NaN".</summary>
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 

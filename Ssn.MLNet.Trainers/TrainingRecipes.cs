@@ -1,5 +1,5 @@
 using Ssn.MLNet.Data.Augmentation;
-using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Trainers.Modeling;
 
 namespace Ssn.MLNet.Trainers;
 

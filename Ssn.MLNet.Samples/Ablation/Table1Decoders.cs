@@ -45,14 +45,8 @@ internal sealed class Table1Decoders : AblationTable
         _ => d.ToString().ToLowerInvariant(),
     };
 
-    private static string ArchitectureName(Architecture a) => a switch
-    {
-        Architecture.Erfnet => "ERFNet",
-        Architecture.Enet => "ENet",
-        Architecture.Espnet => "ESPNet",
-        Architecture.Ssn => "SSN (ours)",
-        _ => a.ToString(),
-    };
+    private static string ArchitectureName(Architecture a) =>
+        a == Architecture.Erfnet ? "ERFNet" : a == Architecture.Enet ? "ENet" : a == Architecture.Espnet ? "ESPNet" : a == Architecture.Ssn ? "SSN (ours)" : a.Name;
 
     private static string DecoderName(DecoderKind d) => d switch
     {

@@ -90,7 +90,7 @@ internal sealed class TrainerOptionsBinder
         DeepDropout = Add(new Option<double?>("--deep-dropout") { Description = "Dropout of the stride-8 blocks (paper: 0.3)." });
         SamplingSteps = Add(new Option<int?>("--sampling-steps") { Description = "Instance sampling iterations t (paper: 30)." });
         GuidanceOffsetScale = Add(new Option<double?>("--guidance-offset-scale") { Description = "Unit of the iGUM guidance offsets in encoder pixels (1)." });
-        Architecture = Add(new Option<Architecture?>("--architecture") { Description = "Encoder: Ssn (paper), Erfnet, Enet or Espnet; anything but Ssn + iGUM trains semantic segmentation only (Table 1)." });
+        Architecture = Add(ArchitectureOption.Create("Encoder (paper: Ssn); anything but Ssn + iGUM trains semantic segmentation only (Table 1)."));
         Decoder = Add(new Option<DecoderKind?>("--decoder") { Description = "Decoder: ImprovedGuidedUpsampling (paper), GuidedUpsampling, Bilinear or Original." });
         InstanceLoss = Add(new Option<InstanceLossKind?>("--instance-loss") { Description = "Instance regression loss: L2 (paper), L1 or SmoothL1." });
         IgnoreLabel = Add(new Option<int?>("--ignore-label") { Description = "Label ignored by the loss (255)." });

@@ -25,10 +25,10 @@ internal static class ImportCommand
     public static Command Create(CliEnvironment env)
     {
         var weights = new Option<string>("--weights", "-w") { Description = "PyTorch weights: a torch.save'd state_dict (.pth/.pt, zip or pre-1.6 legacy format) or .safetensors.", Required = true };
-        var architecture = new Option<Architecture>("--architecture") { Description = "The network the weights belong to: Ssn, Espnet, Erfnet or Enet (with its original decoder unless --decoder).", Required = true };
+        var architecture = ArchitectureOption.Create("The network the weights belong to (with its original decoder unless --decoder).", required: true);
         var decoder = new Option<DecoderKind>("--decoder") { Description = "Decoder (default Original: the architecture's own).", DefaultValueFactory = _ => DecoderKind.Original };
-        var alpha2 = new Option<int>("--espnet-alpha2") { Description = "ESPNet's p (ESP modules at level 2).", DefaultValueFactory = _ => new SsnNetworkOptions().EspnetAlpha2 };
-        var alpha3 = new Option<int>("--espnet-alpha3") { Description = "ESPNet's q (ESP modules at level 3).", DefaultValueFactory = _ => new SsnNetworkOptions().EspnetAlpha3 };
+        var alpha2 = new Option<int>("--espnet-alpha2") { Description = "ESPNet's p (ESP modules at level 2).", DefaultValueFactory = _ => new EspnetOptions().Alpha2 };
+        var alpha3 = new Option<int>("--espnet-alpha3") { Description = "ESPNet's q (ESP modules at level 3).", DefaultValueFactory = _ => new EspnetOptions().Alpha3 };
         var level1Skip = new Option<EspnetLevel1Skip>("--espnet-level1-skip") { Description = "ESPNet decoder's stride-2 merge: Reinforced (train/Model.py, the CamVid weights) or Convolution (test/Model.py, the Cityscapes weights).", DefaultValueFactory = _ => EspnetLevel1Skip.Reinforced };
         var classes = new Option<string>("--classes") { Description = "Class names by output index: camvid, cityscapes or voc, comma-separated names, or a text file with one name per line.", Required = true };
         var voidOutputs = new Option<int>("--void-outputs") { Description = "Outputs after the classes that are no class (ESPNet's CamVid and Cityscapes models: 1); pixels predicted as one are 'no class' (255).", DefaultValueFactory = _ => 0 };
@@ -47,8 +47,10 @@ internal static class ImportCommand
             {
                 Network = new SsnNetworkOptions
                 {
-                    Architecture = p.GetValue(architecture), Decoder = p.GetValue(decoder),
-                    EspnetAlpha2 = p.GetValue(alpha2), EspnetAlpha3 = p.GetValue(alpha3), EspnetLevel1Skip = p.GetValue(level1Skip),
+                    Architecture = p.GetValue(architecture)!.Value, Decoder = p.GetValue(decoder),
+                    ArchitectureOptions = p.GetValue(architecture) == Architecture.Espnet
+                        ? new EspnetOptions { Alpha2 = p.GetValue(alpha2), Alpha3 = p.GetValue(alpha3), Level1Skip = p.GetValue(level1Skip) }
+                        : null,
                 },
                 ClassNames = ClassNames(p.GetValue(classes)!),
                 VoidOutputs = p.GetValue(voidOutputs),

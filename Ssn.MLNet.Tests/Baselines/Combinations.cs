@@ -7,7 +7,7 @@ namespace Ssn.MLNet.Tests.Baselines;
 internal static class Combinations
 {
     public static IEnumerable<object[]> All =>
-        from a in Enum.GetValues<Architecture>()
+        from a in SegmentationArchitectures.All.Select(x => x.Name)
         from d in Enum.GetValues<DecoderKind>()
         select new object[] { a, d };
 }

@@ -13,12 +13,13 @@ public sealed class GuidedDecoderTests
     private const int Classes = 6;
 
     [TestMethod]
-    [DataRow(Architecture.Erfnet)]
-    [DataRow(Architecture.Enet)]
-    [DataRow(Architecture.Espnet)]
-    [DataRow(Architecture.Ssn)]
-    public void ZeroOffsetsAreBilinearUpsamplingOfTheClassMap(Architecture architecture)
+    [DataRow("Erfnet")]
+    [DataRow("Enet")]
+    [DataRow("Espnet")]
+    [DataRow("Ssn")]
+    public void ZeroOffsetsAreBilinearUpsamplingOfTheClassMap(string architectureName)
     {
+        var architecture = Architecture.Parse(architectureName);
         using var scope = NewDisposeScope();
         foreach (var kind in new[] { DecoderKind.ImprovedGuidedUpsampling, DecoderKind.GuidedUpsampling })
         {

@@ -109,12 +109,14 @@ public sealed class SegmentationModelTests
         Assert.AreEqual(nameof(SsnNetworkOptions.NumClasses), e1.ParamName);
         var e2 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SegmentationModels.Create(Architecture.Espnet, DecoderKind.Original, 4));
         Assert.AreEqual("numClasses", e2.ParamName);
-        var e3 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SegmentationModels.Create((Architecture)42, DecoderKind.Original, 5));
+        var e3 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SegmentationModels.Create(new Architecture("Unregistered"), DecoderKind.Original, 5));
         Assert.AreEqual(nameof(SsnNetworkOptions.Architecture), e3.ParamName);
         var e4 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SegmentationModels.Create(Architecture.Enet, (DecoderKind)42, 5));
         Assert.AreEqual(nameof(SsnNetworkOptions.Decoder), e4.ParamName);
-        var e5 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SegmentationModels.Create(Architecture.Enet, DecoderKind.Bilinear, 5, new SsnNetworkOptions { EspnetAlpha3 = 0 }));
-        Assert.AreEqual(nameof(SsnNetworkOptions.EspnetAlpha3), e5.ParamName);
+        var e5 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SegmentationModels.Create(Architecture.Espnet, DecoderKind.Bilinear, 5, new SsnNetworkOptions { ArchitectureOptions = new EspnetOptions { Alpha3 = 0 } }));
+        Assert.AreEqual(nameof(EspnetOptions.Alpha3), e5.ParamName);
+        var e5b = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SegmentationModels.Create(Architecture.Enet, DecoderKind.Bilinear, 5, new SsnNetworkOptions { ArchitectureOptions = new EspnetOptions() }));
+        Assert.AreEqual(nameof(SsnNetworkOptions.ArchitectureOptions), e5b.ParamName);
         using var model = SegmentationModels.Create(Architecture.Enet, DecoderKind.Bilinear, 5);
         using var scope = NewDisposeScope();
         var e6 = Assert.ThrowsExactly<ArgumentException>(() => model.forward(zeros(1, 4, 32, 32)));

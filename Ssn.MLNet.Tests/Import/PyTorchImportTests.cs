@@ -71,7 +71,7 @@ public sealed class PyTorchImportTests
     public void TheImportCommandWritesAModelThatCarriesItsNormalisationAndVoidOutputs()
     {
         using var dir = new TempDirectory();
-        var options = new SsnNetworkOptions { Architecture = Architecture.Espnet, Decoder = DecoderKind.Original, NumClasses = 6, EspnetAlpha3 = 2 };
+        var options = new SsnNetworkOptions { Architecture = Architecture.Espnet, Decoder = DecoderKind.Original, NumClasses = 6, ArchitectureOptions = new EspnetOptions { Alpha3 = 2 } };
         manual_seed(21);
         var source = SegmentationModels.Create(options);
         string weights = dir.File("espnet.pth"), model = dir.File("espnet.zip");
@@ -97,7 +97,7 @@ public sealed class PyTorchImportTests
     {
         // A 6-output ESPNet whose last output wins everywhere: every pixel is "no class", so every class IoU is 0.
         var ml = new MLContext(seed: 1);
-        var network = SegmentationModels.Create(new SsnNetworkOptions { Architecture = Architecture.Espnet, Decoder = DecoderKind.Original, NumClasses = 6, EspnetAlpha3 = 2 });
+        var network = SegmentationModels.Create(new SsnNetworkOptions { Architecture = Architecture.Espnet, Decoder = DecoderKind.Original, NumClasses = 6, ArchitectureOptions = new EspnetOptions { Alpha3 = 2 } });
         using (no_grad())
         {
             var state = network.state_dict();
@@ -123,7 +123,7 @@ public sealed class PyTorchImportTests
         using var dir = new TempDirectory();
         foreach (var skip in Enum.GetValues<EspnetLevel1Skip>())
         {
-            var options = new SsnNetworkOptions { Architecture = Architecture.Espnet, Decoder = DecoderKind.Original, NumClasses = 7, EspnetAlpha3 = 3, EspnetLevel1Skip = skip };
+            var options = new SsnNetworkOptions { Architecture = Architecture.Espnet, Decoder = DecoderKind.Original, NumClasses = 7, ArchitectureOptions = new EspnetOptions { Alpha3 = 3, Level1Skip = skip } };
             manual_seed(11);
             var source = SegmentationModels.Create(options);
             string path = dir.File($"espnet-{skip}.pth");
@@ -152,7 +152,7 @@ public sealed class PyTorchImportTests
         using var dir = new TempDirectory();
         foreach (var (weights, classes, skip) in new[] { (CamVidWeights(espnet), 12, EspnetLevel1Skip.Reinforced), (CityscapesWeights(espnet), 20, EspnetLevel1Skip.Convolution) })
         {
-            var network = SegmentationModels.Create(new SsnNetworkOptions { Architecture = Architecture.Espnet, Decoder = DecoderKind.Original, NumClasses = classes, EspnetLevel1Skip = skip });
+            var network = SegmentationModels.Create(new SsnNetworkOptions { Architecture = Architecture.Espnet, Decoder = DecoderKind.Original, NumClasses = classes, ArchitectureOptions = new EspnetOptions { Level1Skip = skip } });
             ReferenceWeights.Load(network, PyTorchCheckpoint.Read(weights), EspnetReferenceNames.Map, weights);
             network.eval();
             string exported = dir.File($"{skip}.pth"), io = dir.File($"{skip}-io.pth");
@@ -175,7 +175,7 @@ public sealed class PyTorchImportTests
     {
         // ESPNet-C, the authors' encoder checkpoint, names its tensors without "encoder." (level1.conv.weight, …).
         using var dir = new TempDirectory();
-        var espnet = new SsnNetworkOptions { Architecture = Architecture.Espnet, Decoder = DecoderKind.Original, NumClasses = 20, EspnetAlpha3 = 2 };
+        var espnet = new SsnNetworkOptions { Architecture = Architecture.Espnet, Decoder = DecoderKind.Original, NumClasses = 20, ArchitectureOptions = new EspnetOptions { Alpha3 = 2 } };
         manual_seed(5);
         var source = SegmentationModels.Create(espnet);
         var encoderOnly = ReferenceWeights.ToReference(source, EspnetReferenceNames.Map)
@@ -196,7 +196,7 @@ public sealed class PyTorchImportTests
     public void ACheckpointThatDoesNotMatchNamesEveryTensorLeftOver()
     {
         using var dir = new TempDirectory();
-        var options = new SsnNetworkOptions { Architecture = Architecture.Espnet, Decoder = DecoderKind.Original, NumClasses = 6, EspnetAlpha3 = 2 };
+        var options = new SsnNetworkOptions { Architecture = Architecture.Espnet, Decoder = DecoderKind.Original, NumClasses = 6, ArchitectureOptions = new EspnetOptions { Alpha3 = 2 } };
         var reference = ReferenceWeights.ToReference(SegmentationModels.Create(options), EspnetReferenceNames.Map)
             .Where(kv => kv.Key != "br.running_mean").Append(new("extra.weight", ones(3))).ToList();
         string path = dir.File("mismatch.pth");
@@ -205,7 +205,7 @@ public sealed class PyTorchImportTests
         StringAssert.Contains(e.Message, path);
         StringAssert.Contains(e.Message, "Not in the file (1): br.running_mean (ours: decoder.level3Bn.running_mean)");
         StringAssert.Contains(e.Message, "In the file but not in the network (1): extra.weight");
-        e = Assert.ThrowsExactly<InvalidDataException>(() => ReferenceWeights.Load(SegmentationModels.Create(options with { EspnetAlpha3 = 3 }), PyTorchCheckpoint.Read(path), EspnetReferenceNames.Map, path));
+        e = Assert.ThrowsExactly<InvalidDataException>(() => ReferenceWeights.Load(SegmentationModels.Create(options with { ArchitectureOptions = new EspnetOptions { Alpha3 = 3 } }), PyTorchCheckpoint.Read(path), EspnetReferenceNames.Map, path));
         StringAssert.Contains(e.Message, "encoder.level3.2.c1.conv.weight (ours: encoder.level3.2.reduce.weight)", "the third level-3 module the file lacks");
         StringAssert.Contains(e.Message, "--espnet-alpha3");
     }

@@ -9,27 +9,27 @@ namespace Ssn.MLNet.Tests.MLNetInterop;
 [TestClass]
 public sealed class SsnModelFormatErrorTests
 {
-    private string _dir = "";
-    private string _good = "";
+    private string dir = "";
+    private string good = "";
 
     [TestInitialize]
     public void SaveAGoodModel()
     {
-        _dir = ModelFiles.NewTempDir();
-        _good = Path.Combine(_dir, "good.zip");
+        dir = ModelFiles.NewTempDir();
+        this.good = Path.Combine(dir, "good.zip");
         var ml = new MLContext(seed: 1);
-        SsnModelFile.Save(ml, ModelFiles.SamplePayload(), ProbeData.Create(ml).Schema, _good);
+        SsnModelFile.Save(ml, ModelFiles.SamplePayload(), ProbeData.Create(ml).Schema, this.good);
     }
 
     [TestCleanup]
-    public void DeleteDir() => Directory.Delete(_dir, recursive: true);
+    public void DeleteDir() => Directory.Delete(dir, recursive: true);
 
     private static bool IsPayloadKey(string entry) => entry.EndsWith("Model.key") && entry.StartsWith("TransformerChain");
 
     private string Tampered(string name, Func<string, bool> entry, Func<byte[], byte[]> rewrite)
     {
-        string path = Path.Combine(_dir, name);
-        ModelFiles.RewriteEntry(_good, path, entry, rewrite);
+        string path = Path.Combine(dir, name);
+        ModelFiles.RewriteEntry(this.good, path, entry, rewrite);
         return path;
     }
 
@@ -50,12 +50,12 @@ public sealed class SsnModelFormatErrorTests
 
     [TestMethod]
     public void TheUntamperedModelLoads() =>
-        Assert.IsNotNull(SsnModelFile.LoadTransformer<PayloadTransformer>(new MLContext(), _good, out _));
+        Assert.IsNotNull(SsnModelFile.LoadTransformer<PayloadTransformer>(new MLContext(), this.good, out _));
 
     [TestMethod]
     public void AMissingFileIsReportedByName()
     {
-        string path = Path.Combine(_dir, "missing.zip");
+        string path = Path.Combine(dir, "missing.zip");
         var ex = Assert.ThrowsExactly<FileNotFoundException>(
             () => SsnModelFile.LoadTransformer<PayloadTransformer>(new MLContext(), path, out _));
         StringAssert.Contains(ex.Message, path);
@@ -64,7 +64,7 @@ public sealed class SsnModelFormatErrorTests
     [TestMethod]
     public void AFileThatIsNotAZipFails()
     {
-        string path = Path.Combine(_dir, "garbage.zip");
+        string path = Path.Combine(dir, "garbage.zip");
         File.WriteAllBytes(path, Enumerable.Range(0, 4096).Select(i => (byte)(i * 7919 % 251)).ToArray());
         AssertLoadFails(path, "is not a readable zip archive");
     }
@@ -74,7 +74,7 @@ public sealed class SsnModelFormatErrorTests
     {
         var ml = new MLContext(seed: 1);
         var data = ProbeData.Create(ml);
-        string path = Path.Combine(_dir, "foreign.zip");
+        string path = Path.Combine(dir, "foreign.zip");
         ml.Model.Save(ml.Transforms.CopyColumns("Copy", "Features").Fit(data), data.Schema, path);
         AssertLoadFails(path, "holds 0 PayloadTransformer");
     }

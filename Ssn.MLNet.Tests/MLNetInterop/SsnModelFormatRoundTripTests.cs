@@ -10,13 +10,13 @@ namespace Ssn.MLNet.Tests.MLNetInterop;
 [TestClass]
 public sealed class SsnModelFormatRoundTripTests
 {
-    private string _dir = "";
+    private string dir = "";
 
     [TestInitialize]
-    public void CreateDir() => _dir = ModelFiles.NewTempDir();
+    public void CreateDir() => dir = ModelFiles.NewTempDir();
 
     [TestCleanup]
-    public void DeleteDir() => Directory.Delete(_dir, recursive: true);
+    public void DeleteDir() => Directory.Delete(dir, recursive: true);
 
     [TestMethod]
     public void PlainModelLoadInAFreshContextRestoresTheTransformer()
@@ -24,7 +24,7 @@ public sealed class SsnModelFormatRoundTripTests
         var saver = new MLContext(seed: 1);
         var original = ModelFiles.SamplePayload();
         var data = ProbeData.Create(saver);
-        string path = Path.Combine(_dir, "payload.zip");
+        string path = Path.Combine(dir, "payload.zip");
         saver.Model.Save(original, data.Schema, path);
 
         var loader = new MLContext(seed: 2); // fresh context, no registration call
@@ -49,11 +49,11 @@ public sealed class SsnModelFormatRoundTripTests
     {
         var ml = new MLContext(seed: 1);
         var original = ModelFiles.SamplePayload();
-        string path = Path.Combine(_dir, "payload.zip");
+        string path = Path.Combine(dir, "payload.zip");
         SsnModelFile.Save(ml, original, ProbeData.Create(ml).Schema, path);
 
         var names = ModelFiles.EntryNames(path);
-        Assert.IsFalse(Directory.EnumerateFiles(_dir).Any(f => f.EndsWith(".tmp")), "temporary file left behind");
+        Assert.IsFalse(Directory.EnumerateFiles(dir).Any(f => f.EndsWith(".tmp")), "temporary file left behind");
         byte[] weights = ModelFiles.ReadEntry(path, n => n.EndsWith("/" + PayloadTransformer.WeightsStream));
         var floats = Enumerable.Range(0, weights.Length / 4).Select(i => BitConverter.ToSingle(weights, 4 * i)).ToArray();
         CollectionAssert.AreEqual(original.Weights, floats, string.Join(", ", names));
@@ -66,7 +66,7 @@ public sealed class SsnModelFormatRoundTripTests
         var data = ProbeData.Create(ml);
         var copy = ml.Transforms.CopyColumns("Features", "Features").Fit(data);
         var chain = new TransformerChain<ITransformer>(copy, ModelFiles.SamplePayload());
-        string path = Path.Combine(_dir, "chain.zip");
+        string path = Path.Combine(dir, "chain.zip");
         SsnModelFile.Save(ml, chain, data.Schema, path);
 
         var fresh = new MLContext(seed: 3);
@@ -85,7 +85,7 @@ public sealed class SsnModelFormatRoundTripTests
     {
         var ml = new MLContext(seed: 1);
         var original = ModelFiles.SamplePayload();
-        string path = Path.Combine(_dir, "payload.zip");
+        string path = Path.Combine(dir, "payload.zip");
         SsnModelFile.Save(ml, original, ProbeData.Create(ml).Schema, path);
 
         var (exitCode, lines, error) = ModelFiles.RunProbe(path, "Score");

@@ -16,11 +16,11 @@ public sealed class SerializationTests
         net.train();
         using (no_grad()) net.forward(randn(2, 3, 32, 32)).Dispose(); // non-default BN statistics
         net.eval();
-        string path = Path.Combine(Path.GetTempPath(), $"ssn-{Guid.NewGuid():N}.bin");
+        string path = Path.Combine(Path.GetTempPath(), $"ssn-{Guid.NewGuid():N}.safetensors");
         try
         {
-            SegmentationModelSerializer.Save(net, path);
-            using var loaded = SegmentationModelSerializer.Load(path);
+            NetworkWeights.SaveSafetensors(net, path);
+            using var loaded = NetworkWeights.LoadModel(path);
             loaded.eval();
             Assert.AreEqual(net.Options.SamplingSteps, loaded.Options.SamplingSteps);
             CollectionAssert.AreEqual(net.Options.DeepDilations.ToArray(), loaded.Options.DeepDilations.ToArray());
@@ -40,11 +40,11 @@ public sealed class SerializationTests
     [TestMethod]
     public void LoadingGarbageNamesTheFile()
     {
-        string path = Path.Combine(Path.GetTempPath(), $"ssn-{Guid.NewGuid():N}.bin");
+        string path = Path.Combine(Path.GetTempPath(), $"ssn-{Guid.NewGuid():N}.safetensors");
         File.WriteAllBytes(path, new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9 });
         try
         {
-            var e = Assert.ThrowsExactly<InvalidDataException>(() => SegmentationModelSerializer.Load(path));
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => NetworkWeights.LoadModel(path));
             StringAssert.Contains(e.Message, path);
         }
         finally

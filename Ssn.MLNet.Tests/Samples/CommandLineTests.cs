@@ -58,7 +58,7 @@ public sealed class CommandLineTests
         var run = Invoke(["train", "--data", data, "--out", baseline, "--architecture", "Erfnet", "--decoder", "ImprovedGuidedUpsampling", .. Tiny]);
         Assert.AreEqual(0, run.Code, run.Error + run.Output);
         using var loaded = (Ssn.MLNet.Trainers.Transforms.SpatialSamplingTransformer)new Microsoft.ML.MLContext().Model.Load(baseline, out _);
-        Assert.AreEqual(Ssn.MLNet.Modeling.Architecture.Erfnet, loaded.Model.Options.Architecture);
+        Assert.AreEqual(Ssn.MLNet.Trainers.Modeling.Architecture.Erfnet, loaded.Model.Options.Architecture);
         AssertOneLineError(Invoke(["train", "--data", data, "--out", baseline, "--architecture", "Resnet"]), 2, "Resnet");
     }
 
@@ -165,6 +165,22 @@ public sealed class CommandLineTests
         var report = Ssn.MLNet.Trainers.Modeling.NetworkWeights.LoadSafetensors(
             Ssn.MLNet.Trainers.Modeling.SegmentationModels.Create(Ssn.MLNet.Trainers.Modeling.NetworkWeights.ReadNetworkOptions(weights)!), weights, strict: true);
         Assert.IsTrue(report.IsExact, report.ToString());
+
+        // One model format: the zip holds the network as options JSON + exactly the safetensors bytes export writes.
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(model))
+        {
+            var entries = zip.Entries.Select(e => e.FullName).ToArray();
+            var safetensors = entries.Single(e => e.EndsWith("/Network.safetensors", StringComparison.Ordinal));
+            var json = entries.Single(e => e.EndsWith("/Network.json", StringComparison.Ordinal));
+            Assert.IsFalse(entries.Any(e => e.EndsWith(".bin", StringComparison.Ordinal)), string.Join(", ", entries));
+            using var inZip = new MemoryStream();
+            using (var s = zip.GetEntry(safetensors)!.Open()) s.CopyTo(inZip);
+            CollectionAssert.AreEqual(File.ReadAllBytes(weights), inZip.ToArray(), "the zip's Network.safetensors is the exported file");
+            using var options = zip.GetEntry(json)!.Open();
+            var parsed = System.Text.Json.JsonSerializer.Deserialize<SsnNetworkOptions>(options)!;
+            Assert.AreEqual(System.Text.Json.JsonSerializer.Serialize(Ssn.MLNet.Trainers.Modeling.NetworkWeights.ReadNetworkOptions(weights)),
+                System.Text.Json.JsonSerializer.Serialize(parsed), "Network.json holds the network options");
+        }
 
         var run = Invoke(["train", "--data", data, "--out", Path.Combine(work, "init.zip"), .. Tiny, "--init-weights", weights]);
         Assert.AreEqual(0, run.Code, run.Error);
@@ -361,7 +377,7 @@ public sealed class CommandLineTests
         StringAssert.Contains(device.Error, "cuda:N");
 
         string tampered = Path.Combine(work, "tampered.zip");
-        ModelFiles.RewriteEntry(model, tampered, e => e.EndsWith("Network.bin"), b => b.Select(x => (byte)(x ^ 0x5A)).ToArray());
+        ModelFiles.RewriteEntry(model, tampered, e => e.EndsWith("Network.safetensors"), b => b.Select(x => (byte)(x ^ 0x5A)).ToArray());
         var sha = Invoke("evaluate", "--model", tampered, "--data", data, "--out", Path.Combine(work, "eval-tampered"));
         AssertOneLineError(sha, 1, tampered);
         StringAssert.Contains(sha.Error, "SHA-256");

@@ -48,10 +48,26 @@ public static class NetworkWeights
 
     /// <summary>The safetensors dtypes read and written: name, libtorch type, bytes per value.</summary>
     private static readonly (string Name, ScalarType Type, int Size)[] DTypes =
-        [("F32", ScalarType.Float32, 4), ("F64", ScalarType.Float64, 8), ("I64", ScalarType.Int64, 8), ("I32", ScalarType.Int32, 4)];
+    [
+        ("F32", ScalarType.Float32, 4), ("F64", ScalarType.Float64, 8), ("F16", ScalarType.Float16, 2), ("BF16", ScalarType.BFloat16, 2),
+        ("I64", ScalarType.Int64, 8), ("I32", ScalarType.Int32, 4),
+    ];
 
     /// <summary>Writes <paramref name="module"/>'s <c>state_dict</c> (parameters and buffers) to <paramref name="path"/> atomically.</summary>
     public static void SaveSafetensors(nn.Module module, string path)
+    {
+        byte[] file = ToSafetensors(module);
+        AtomicFile.Write(path, s => s.Write(file));
+    }
+
+    /// <summary>
+    /// <paramref name="module"/>'s <c>state_dict</c> as the bytes of a <c>.safetensors</c> file (with a
+    /// <see cref="SegmentationModel"/>'s options as JSON in the header's <see cref="NetworkOptionsKey"/>): what
+    /// <see cref="SaveSafetensors"/> writes, <c>export --out x.safetensors</c> writes, and an ML.NET model zip holds as
+    /// its <c>Network.safetensors</c> entry.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A tensor has a type other than F32, F64, F16, BF16, I64, I32.</exception>
+    public static byte[] ToSafetensors(nn.Module module)
     {
         ArgumentNullException.ThrowIfNull(module);
         if (module is SegmentationModel { IsBatchNormFolded: true })
@@ -65,7 +81,7 @@ public static class NetworkWeights
         {
             var dtype = DTypes.FirstOrDefault(d => d.Type == tensor.dtype);
             if (dtype.Name is null)
-                throw new NotSupportedException($"Tensor '{name}' has type {tensor.dtype}; safetensors export covers float32, float64, int64 and int32.");
+                throw new NotSupportedException($"Tensor '{name}' has type {tensor.dtype}; safetensors export covers float32, float64, float16, bfloat16, int64 and int32.");
             byte[] data = Bytes(tensor);
             header[name] = new JsonObject
             {
@@ -78,15 +94,62 @@ public static class NetworkWeights
         }
         byte[] json = Encoding.UTF8.GetBytes(header.ToJsonString());
         int padded = (json.Length + 7) / 8 * 8; // the format pads the header with spaces to a multiple of 8
-        AtomicFile.Write(path, s =>
+        using var s = new MemoryStream(checked(8 + padded + (int)offset));
+        Span<byte> length = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
+        s.Write(length);
+        s.Write(json);
+        for (int i = json.Length; i < padded; i++) s.WriteByte((byte)' ');
+        foreach (var blob in blobs) s.Write(blob);
+        return s.ToArray();
+    }
+
+    /// <summary>The network a <c>.safetensors</c> file written by <see cref="SaveSafetensors"/> describes (options from its header, weights loaded strictly).</summary>
+    /// <exception cref="InvalidDataException">The file is not such a file (the message names it).</exception>
+    public static SegmentationModel LoadModel(string path) => CreateModel(ImageFile.ReadAllBytes(path), path);
+
+    /// <summary>
+    /// The network a <c>.safetensors</c> file describes: built from <paramref name="optionsJson"/> (a
+    /// <see cref="SsnNetworkOptions"/> as JSON, e.g. a model zip's <c>Network.json</c>) or, when null, from the options in
+    /// the file's header, then loaded strictly (every tensor, nothing left over).
+    /// </summary>
+    /// <param name="safetensors">The file's bytes.</param>
+    /// <param name="name">The file's name, for messages.</param>
+    /// <param name="optionsJson">The network options as JSON, or null to read them from the file's header.</param>
+    /// <exception cref="InvalidDataException">The bytes are not a safetensors file of a network with these options (the message names <paramref name="name"/>).</exception>
+    public static SegmentationModel CreateModel(byte[] safetensors, string name, string? optionsJson = null)
+    {
+        ArgumentNullException.ThrowIfNull(safetensors);
+        SsnNetworkOptions options;
+        try
         {
-            Span<byte> length = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
-            s.Write(length);
-            s.Write(json);
-            for (int i = json.Length; i < padded; i++) s.WriteByte((byte)' ');
-            foreach (var blob in blobs) s.Write(blob);
-        });
+            optionsJson ??= ReadHeader(safetensors, name, out _)["__metadata__"]?[NetworkOptionsKey]?.GetValue<string>()
+                ?? throw new InvalidDataException($"'{name}' names no network options (no {NetworkOptionsKey} in its header): it is weights alone; import it with --architecture.");
+            options = JsonSerializer.Deserialize<SsnNetworkOptions>(optionsJson) ?? throw new InvalidDataException($"'{name}' has empty network options.");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"'{name}' has unreadable network options: {e.Message}", e);
+        }
+        SegmentationModel model;
+        try
+        {
+            model = SegmentationModels.Create(options);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"'{name}' has invalid network options: {e.Message}", e);
+        }
+        try
+        {
+            LoadSafetensors(model, safetensors, name, strict: true);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -194,7 +257,7 @@ public static class NetworkWeights
         long count = entry.Shape.Aggregate(1L, (a, b) => a * b);
         int size = DTypes.FirstOrDefault(d => d.Name == entry.DType).Size;
         if (size == 0)
-            throw new InvalidDataException($"Weights file '{path}': tensor '{name}' has type {entry.DType}; this loader reads F32, F64, I64 and I32 " +
+            throw new InvalidDataException($"Weights file '{path}': tensor '{name}' has type {entry.DType}; this loader reads F32, F64, F16, BF16, I64 and I32 " +
                                            "(in PyTorch: {k: v.float() for k, v in state_dict.items()} before saving).");
         if (count * size != bytes.Length)
             throw new InvalidDataException($"Weights file '{path}': tensor '{name}' holds {bytes.Length} bytes for shape [{string.Join(", ", entry.Shape)}] of {entry.DType}.");
@@ -204,7 +267,10 @@ public static class NetworkWeights
             "F32" => tensor(MemoryMarshal.Cast<byte, float>(bytes).ToArray(), entry.Shape),
             "F64" => tensor(MemoryMarshal.Cast<byte, double>(bytes).ToArray(), entry.Shape),
             "I64" => tensor(MemoryMarshal.Cast<byte, long>(bytes).ToArray(), entry.Shape),
-            _ => tensor(MemoryMarshal.Cast<byte, int>(bytes).ToArray(), entry.Shape),
+            "I32" => tensor(MemoryMarshal.Cast<byte, int>(bytes).ToArray(), entry.Shape),
+            // Half and bfloat16 widen exactly to float32 (read as float32, then stored in the target tensor's type).
+            "F16" => tensor(MemoryMarshal.Cast<byte, Half>(bytes).ToArray().Select(h => (float)h).ToArray(), entry.Shape).to(ScalarType.Float16),
+            _ => tensor(MemoryMarshal.Cast<byte, ushort>(bytes).ToArray().Select(b => BitConverter.Int32BitsToSingle(b << 16)).ToArray(), entry.Shape).to(ScalarType.BFloat16),
         };
     }
 
@@ -216,7 +282,16 @@ public static class NetworkWeights
             ScalarType.Float32 => MemoryMarshal.AsBytes(cpu.data<float>().ToArray().AsSpan()).ToArray(),
             ScalarType.Float64 => MemoryMarshal.AsBytes(cpu.data<double>().ToArray().AsSpan()).ToArray(),
             ScalarType.Int64 => MemoryMarshal.AsBytes(cpu.data<long>().ToArray().AsSpan()).ToArray(),
-            _ => MemoryMarshal.AsBytes(cpu.data<int>().ToArray().AsSpan()).ToArray(),
+            ScalarType.Int32 => MemoryMarshal.AsBytes(cpu.data<int>().ToArray().AsSpan()).ToArray(),
+            // Widened to float32 by libtorch (exact), then narrowed back here: the original bits.
+            ScalarType.Float16 => MemoryMarshal.AsBytes(Widened(cpu).Select(f => (Half)f).ToArray().AsSpan()).ToArray(),
+            _ => MemoryMarshal.AsBytes(Widened(cpu).Select(f => (ushort)(BitConverter.SingleToInt32Bits(f) >>> 16)).ToArray().AsSpan()).ToArray(),
         };
+
+        static float[] Widened(Tensor t)
+        {
+            using var f = t.to(ScalarType.Float32);
+            return f.data<float>().ToArray();
+        }
     }
 }

@@ -6,8 +6,8 @@ namespace Ssn.MLNet.Trainers.Modeling;
 
 /// <summary>
 /// The one factory of <see cref="SegmentationModel"/>: the Spatial Sampling Network (the default options) and the
-/// encoder × decoder combinations of the paper's Table 1 — each of SSN, ERFNet, ENet and ESPNet with its original
-/// decoder, iGUM, the original GUM of [39], or plain bilinear upsampling.
+/// encoder × decoder combinations of the paper's Table 1 — each registered architecture (<see cref="SegmentationArchitectures"/>:
+/// SSN, ERFNet, ENet, ESPNet) with its original decoder, iGUM, the original GUM of [39], or plain bilinear upsampling.
 /// </summary>
 public static class SegmentationModels
 {
@@ -31,29 +31,21 @@ public static class SegmentationModels
     public static SegmentationModel Create(Architecture architecture, DecoderKind decoder, int numClasses, SsnNetworkOptions? options = null) =>
         Create((options ?? new SsnNetworkOptions()) with { Architecture = architecture, Decoder = decoder, NumClasses = numClasses });
 
-    /// <summary>Builds the encoder of <paramref name="options"/>' <see cref="SsnNetworkOptions.Architecture"/>.</summary>
+    /// <summary>Builds the encoder of <paramref name="options"/>' <see cref="SsnNetworkOptions.Architecture"/> (declared by its folder, <see cref="SegmentationArchitectures"/>).</summary>
     public static SegmentationEncoder CreateEncoder(SsnNetworkOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         TorchRuntime.EnsureLoaded();
-        return options.Architecture switch
-        {
-            Architecture.Ssn => new SsnEncoder(options),
-            Architecture.Erfnet => new ErfnetEncoder(options.InputChannels),
-            Architecture.Enet => new EnetEncoder(options.InputChannels),
-            Architecture.Espnet => new EspnetEncoder(options.InputChannels, options.EspnetAlpha2, options.EspnetAlpha3),
-            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Architecture, $"Unknown architecture; expected one of {string.Join(", ", Enum.GetNames<Architecture>())}."),
-        };
+        return SegmentationArchitectures.Get(options.Architecture).CreateEncoder(options);
     }
 
-    /// <summary>Builds a decoder of <paramref name="kind"/> for <paramref name="encoder"/>.</summary>
-    /// <exception cref="ArgumentException"><see cref="DecoderKind.Original"/> for an encoder that is none of the known architectures.</exception>
-    public static SegmentationDecoder CreateDecoder(DecoderKind kind, SegmentationEncoder encoder, int numClasses, SsnNetworkOptions? options = null)
+    /// <summary>Builds a decoder of <paramref name="kind"/> for <paramref name="encoder"/>, which <paramref name="options"/>' architecture built.</summary>
+    public static SegmentationDecoder CreateDecoder(DecoderKind kind, SegmentationEncoder encoder, int numClasses, SsnNetworkOptions options)
     {
         ArgumentNullException.ThrowIfNull(encoder);
+        ArgumentNullException.ThrowIfNull(options);
         if (numClasses <= 0) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "The number of classes must be positive.");
-        options ??= new SsnNetworkOptions();
         options.Validate();
         long c = encoder.OutputChannels;
         return kind switch
@@ -61,14 +53,7 @@ public static class SegmentationModels
             DecoderKind.ImprovedGuidedUpsampling => new ImprovedGuidedUpsamplingDecoder(c, numClasses, options.GuidanceOffsetScale),
             DecoderKind.GuidedUpsampling => new GuidedUpsamplingDecoder(c, numClasses, options.GuidanceOffsetScale, options.GuidanceChannels),
             DecoderKind.Bilinear => new BilinearDecoder(c, numClasses),
-            DecoderKind.Original => encoder switch
-            {
-                SsnEncoder => new ImprovedGuidedUpsamplingDecoder(c, numClasses, options.GuidanceOffsetScale),
-                ErfnetEncoder => new ErfnetDecoder(c, numClasses),
-                EnetEncoder => new EnetDecoder(numClasses),
-                EspnetEncoder esp => new EspnetDecoder(numClasses, esp.Level1Channels, esp.Level2Channels, options.EspnetLevel1Skip),
-                _ => throw new ArgumentException($"{encoder.GetType().Name} has no original decoder; choose {nameof(DecoderKind.ImprovedGuidedUpsampling)}, {nameof(DecoderKind.GuidedUpsampling)} or {nameof(DecoderKind.Bilinear)}.", nameof(encoder)),
-            },
+            DecoderKind.Original => SegmentationArchitectures.Get(options.Architecture).CreateOriginalDecoder(encoder, numClasses, options),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"Unknown decoder; expected one of {string.Join(", ", Enum.GetNames<DecoderKind>())}."),
         };
     }

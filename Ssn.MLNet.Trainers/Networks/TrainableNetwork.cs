@@ -52,11 +52,26 @@ internal sealed class TrainableNetwork : IDisposable
             SsnNetworkOptions.PaddedSize(images.shape[2]) / stride, SsnNetworkOptions.PaddedSize(images.shape[3]) / stride);
     }
 
-    /// <summary>Writes architecture and weights.</summary>
-    public void Save(Stream stream) => SegmentationModelSerializer.Save(Model, stream);
+    /// <summary>Writes architecture and weights: the safetensors bytes (options in the header), length first.</summary>
+    public void Save(Stream stream)
+    {
+        byte[] file = NetworkWeights.ToSafetensors(Model);
+        stream.Write(BitConverter.GetBytes((long)file.Length));
+        stream.Write(file);
+    }
 
     /// <summary>Reads a network written by <see cref="Save"/> (<paramref name="name"/> for messages).</summary>
-    public static TrainableNetwork Load(Stream stream, string name) => new(SegmentationModelSerializer.Load(stream, name: name));
+    /// <exception cref="InvalidDataException">The stream ends early or holds no network.</exception>
+    public static TrainableNetwork Load(Stream stream, string name)
+    {
+        Span<byte> length = stackalloc byte[8];
+        stream.ReadExactly(length);
+        long count = BitConverter.ToInt64(length);
+        if (count < 8 || count > stream.Length - stream.Position) throw new InvalidDataException($"'{name}' holds no whole network ({count} bytes claimed).");
+        var file = new byte[count];
+        stream.ReadExactly(file);
+        return new(NetworkWeights.CreateModel(file, name));
+    }
 
     /// <summary>A predictor for validation (class maps only), from the current weights.</summary>
     public SegmentationPredictor CreateValidationPredictor()

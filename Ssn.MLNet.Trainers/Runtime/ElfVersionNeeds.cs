@@ -18,8 +18,8 @@ internal sealed class ElfVersionNeeds
     private const uint ShtRela = 4, ShtDynsym = 11, ShtGnuVerneed = 0x6ffffffe, ShtGnuVersym = 0x6fffffff;
     private const ushort VerFlagWeak = 0x2;
 
-    private readonly byte[] _image;
-    private readonly List<Section> _sections = new();
+    private readonly byte[] image;
+    private readonly List<Section> sections = new();
 
     private readonly record struct Section(uint Type, ulong Offset, ulong Size, uint Link, ulong EntrySize);
 
@@ -33,7 +33,7 @@ internal sealed class ElfVersionNeeds
     /// <summary>Parses <paramref name="image"/>, the bytes of an ELF file; <paramref name="name"/> is used in errors.</summary>
     public ElfVersionNeeds(byte[] image, string name)
     {
-        _image = image;
+        this.image = image;
         if (image.Length < 64 || image[0] != 0x7f || image[1] != (byte)'E' || image[2] != (byte)'L' || image[3] != (byte)'F')
             throw new InvalidDataException($"'{name}' is not an ELF file.");
         if (image[4] != 2 || image[5] != 1)
@@ -45,9 +45,9 @@ internal sealed class ElfVersionNeeds
         for (int i = 0; i < shnum; i++)
         {
             int h = checked((int)shoff + i * shentsize);
-            _sections.Add(new Section(U32(h + 4), U64(h + 24), U64(h + 32), U32(h + 40), U64(h + 56)));
+            sections.Add(new Section(U32(h + 4), U64(h + 24), U64(h + 32), U32(h + 40), U64(h + 56)));
         }
-        foreach (var s in _sections)
+        foreach (var s in sections)
             if (s.Type != 8 /* NOBITS */ && s.Offset + s.Size > (ulong)image.Length)
                 throw new InvalidDataException($"'{name}' is truncated: a section lies past the end of the file.");
         Requirements = ReadRequirements();
@@ -57,7 +57,7 @@ internal sealed class ElfVersionNeeds
     public IReadOnlyList<Requirement> Requirements { get; }
 
     /// <summary>The (possibly edited) file bytes.</summary>
-    public byte[] Image => _image;
+    public byte[] Image => this.image;
 
     /// <summary>
     /// True when no dynamic relocation refers to a symbol bound to version index <paramref name="index"/>:
@@ -65,14 +65,14 @@ internal sealed class ElfVersionNeeds
     /// </summary>
     public bool IsUnreferenced(ushort index)
     {
-        int dynsymIndex = _sections.FindIndex(s => s.Type == ShtDynsym);
-        var versym = _sections.FirstOrDefault(s => s.Type == ShtGnuVersym);
+        int dynsymIndex = sections.FindIndex(s => s.Type == ShtDynsym);
+        var versym = sections.FirstOrDefault(s => s.Type == ShtGnuVersym);
         if (dynsymIndex < 0 || versym.Size == 0) return false;
         var symbols = new HashSet<ulong>();
         for (ulong i = 0; i < versym.Size / 2; i++)
             if ((U16(checked((int)(versym.Offset + 2 * i))) & 0x7fff) == index) symbols.Add(i);
         if (symbols.Count == 0) return true;
-        foreach (var rela in _sections.Where(s => s.Type == ShtRela && s.Link == dynsymIndex))
+        foreach (var rela in sections.Where(s => s.Type == ShtRela && s.Link == dynsymIndex))
         {
             ulong entry = rela.EntrySize == 0 ? 24 : rela.EntrySize;
             for (ulong off = 0; off + entry <= rela.Size; off += entry)
@@ -83,14 +83,14 @@ internal sealed class ElfVersionNeeds
 
     /// <summary>Sets <c>VER_FLG_WEAK</c> on <paramref name="requirement"/> in <see cref="Image"/>.</summary>
     public void MakeWeak(Requirement requirement) =>
-        BinaryPrimitives.WriteUInt16LittleEndian(_image.AsSpan(requirement.FlagsOffset), (ushort)(requirement.Flags | VerFlagWeak));
+        BinaryPrimitives.WriteUInt16LittleEndian(this.image.AsSpan(requirement.FlagsOffset), (ushort)(requirement.Flags | VerFlagWeak));
 
     private List<Requirement> ReadRequirements()
     {
         var list = new List<Requirement>();
-        foreach (var vr in _sections.Where(s => s.Type == ShtGnuVerneed))
+        foreach (var vr in sections.Where(s => s.Type == ShtGnuVerneed))
         {
-            var strtab = _sections[(int)vr.Link];
+            var strtab = sections[(int)vr.Link];
             ulong need = 0;
             while (need + 16 <= vr.Size)
             {
@@ -117,11 +117,11 @@ internal sealed class ElfVersionNeeds
     private string Str(Section strtab, uint offset)
     {
         int start = checked((int)(strtab.Offset + offset)), end = start;
-        while (end < _image.Length && _image[end] != 0) end++;
-        return Encoding.ASCII.GetString(_image, start, end - start);
+        while (end < this.image.Length && this.image[end] != 0) end++;
+        return Encoding.ASCII.GetString(this.image, start, end - start);
     }
 
-    private int U16(int at) => BinaryPrimitives.ReadUInt16LittleEndian(_image.AsSpan(at));
-    private uint U32(int at) => BinaryPrimitives.ReadUInt32LittleEndian(_image.AsSpan(at));
-    private ulong U64(int at) => BinaryPrimitives.ReadUInt64LittleEndian(_image.AsSpan(at));
+    private int U16(int at) => BinaryPrimitives.ReadUInt16LittleEndian(this.image.AsSpan(at));
+    private uint U32(int at) => BinaryPrimitives.ReadUInt32LittleEndian(this.image.AsSpan(at));
+    private ulong U64(int at) => BinaryPrimitives.ReadUInt64LittleEndian(this.image.AsSpan(at));
 }

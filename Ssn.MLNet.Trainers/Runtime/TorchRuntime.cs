@@ -28,7 +28,7 @@ public static class TorchRuntime
 {
     private const string LibTorchSharp = "libLibTorchSharp.so";
     private static readonly object Gate = new();
-    private static bool _loaded;
+    private static bool isLoaded;
 
     /// <summary>Environment variable that overrides the directory where a patched copy is cached.</summary>
     public const string CacheDirectoryVariable = "SSN_MLNET_NATIVE_CACHE";
@@ -58,14 +58,14 @@ public static class TorchRuntime
     /// the file and the real cause (for example a missing symbol version of the system <c>libstdc++</c>).</exception>
     public static void EnsureLoaded()
     {
-        if (_loaded) return;
+        if (isLoaded) return;
         lock (Gate)
         {
-            if (_loaded) return;
+            if (isLoaded) return;
             if (OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64)
                 PreloadLinuxNative();
             InitializeTorchSharp();
-            _loaded = true;
+            isLoaded = true;
         }
     }
 

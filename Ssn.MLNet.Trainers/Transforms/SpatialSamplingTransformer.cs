@@ -19,7 +19,11 @@ namespace Ssn.MLNet.Trainers.Transforms;
 /// </summary>
 public sealed class SpatialSamplingTransformer : SegmentationTransformer, ISsnModelLoadable
 {
-    private const string NetworkStream = "Network.bin";
+    /// <summary>The network's weights in the model zip: the bytes <c>export --out x.safetensors</c> writes.</summary>
+    private const string WeightsStream = "Network.safetensors";
+
+    /// <summary>The network's <see cref="SsnNetworkOptions"/> in the model zip, as JSON (as a Hugging Face <c>config.json</c>).</summary>
+    private const string OptionsStream = "Network.json";
 
     /// <summary>Wraps a trained network.</summary>
     /// <param name="env">The ML.NET environment (an <see cref="MLContext"/>).</param>
@@ -50,28 +54,36 @@ public sealed class SpatialSamplingTransformer : SegmentationTransformer, ISsnMo
     public static string LoaderSignature => "SpatialSamplingTransformer";
 
     /// <inheritdoc />
-    /// <remarks>Version 3: one network type (<see cref="SegmentationModelSerializer"/>); earlier versions do not load.</remarks>
-    public static uint ModelVersion => 3;
+    /// <remarks>Version 4: the network as options JSON + safetensors (<see cref="NetworkWeights"/>); earlier versions do not load.</remarks>
+    public static uint ModelVersion => 4;
 
     /// <inheritdoc />
-    public static uint OldestReadableModelVersion => 3;
+    public static uint OldestReadableModelVersion => 4;
 
     private sealed record SavedState(string[] ClassNames, float[] Mean, float[] Std, SpatialSamplingTransformerOptions Options, ChannelOrder ChannelOrder = ChannelOrder.Rgb);
 
     /// <inheritdoc />
     protected override void Save(ModelSaveContext ctx) => SsnModelFormat.Save<SpatialSamplingTransformer>(ctx,
         body => body.Write(JsonSerializer.Serialize(new SavedState(ClassNames.ToArray(), Normalization.Mean, Normalization.Std, Options, Normalization.ChannelOrder))),
-        new Dictionary<string, Action<Stream>> { [NetworkStream] = s => SegmentationModelSerializer.Save(Model, s) });
+        new Dictionary<string, Action<Stream>>
+        {
+            [OptionsStream] = s => JsonSerializer.Serialize(s, Model.Options, IndentedJson),
+            [WeightsStream] = s => s.Write(NetworkWeights.ToSafetensors(Model)),
+        });
+
+    private static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
 
     /// <inheritdoc />
     public static ITransformer Load(IHostEnvironment env, SsnModelLoadContext context)
     {
         var state = JsonSerializer.Deserialize<SavedState>(context.Body.ReadString())
                     ?? throw new InvalidDataException($"The saved {nameof(SpatialSamplingTransformer)} in '{context.Entry}' has no state.");
-        using var weights = context.OpenBinaryStream(NetworkStream);
-        string name = $"{context.Entry}/{NetworkStream}";
+        string options = new StreamReader(context.OpenBinaryStream(OptionsStream)).ReadToEnd();
+        using var weights = new MemoryStream();
+        context.OpenBinaryStream(WeightsStream).CopyTo(weights);
+        var model = NetworkWeights.CreateModel(weights.ToArray(), $"{context.Entry}/{WeightsStream}", options);
         var normalization = new ImageNormalization(state.Mean, state.Std, state.ChannelOrder);
-        return new SpatialSamplingTransformer(env, SegmentationModelSerializer.Load(weights, name: name), state.ClassNames, normalization, state.Options);
+        return new SpatialSamplingTransformer(env, model, state.ClassNames, normalization, state.Options);
     }
     #endregion
 

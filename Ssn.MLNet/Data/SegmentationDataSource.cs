@@ -18,7 +18,7 @@ namespace Ssn.MLNet.Data;
 /// should dispose); the previous value is not disposed by the getter.</remarks>
 public abstract class SegmentationDataSource : IDataView
 {
-    private long _decodes;
+    private long decodes;
 
     private protected SegmentationDataSource(IReadOnlyList<SegmentationFiles> rows, IReadOnlyList<string> classNames,
         bool hasInstances, (int Width, int Height)? imageSize)
@@ -52,7 +52,7 @@ public abstract class SegmentationDataSource : IDataView
     public const byte IgnoreLabel = 255;
 
     /// <summary>Number of files decoded so far (image, label or instance files; headers not counted).</summary>
-    internal long DecodeCount => Interlocked.Read(ref _decodes);
+    internal long DecodeCount => Interlocked.Read(ref decodes);
 
     /// <inheritdoc/>
     public DataViewSchema Schema { get; }
@@ -76,7 +76,7 @@ public abstract class SegmentationDataSource : IDataView
     public RgbImage LoadImage(int row)
     {
         SegmentationFiles f = Rows[row];
-        Interlocked.Increment(ref _decodes);
+        Interlocked.Increment(ref decodes);
         RgbImage image = ImageFile.ReadRgb(f.Image);
         CheckExpectedSize(f.Image, image.Width, image.Height);
         return image;
@@ -120,7 +120,7 @@ public abstract class SegmentationDataSource : IDataView
     internal Raster<byte> LoadLabelSized(int row, (int Width, int Height) imageSize)
     {
         SegmentationFiles f = Rows[row];
-        Interlocked.Increment(ref _decodes);
+        Interlocked.Increment(ref decodes);
         Raster<byte> label = DecodeLabel(f);
         CheckSameSize(f.Image, imageSize, f.Label, label.Width, label.Height);
         return label;
@@ -130,7 +130,7 @@ public abstract class SegmentationDataSource : IDataView
     {
         if (!HasInstances) throw new NotSupportedException($"{GetType().Name} has no instance annotations.");
         SegmentationFiles f = Rows[row];
-        Interlocked.Increment(ref _decodes);
+        Interlocked.Increment(ref decodes);
         Raster<int> inst = DecodeInstances(f);
         CheckSameSize(f.Image, imageSize, f.Instances ?? f.Label, inst.Width, inst.Height);
         return inst;

@@ -9,9 +9,9 @@ namespace Ssn.MLNet.Evaluation;
 /// </summary>
 public sealed class AverageInstanceSizeAccumulator
 {
-    private readonly long[] _pixels;
-    private readonly long[] _instances;
-    private readonly Dictionary<int, bool> _seen = new();
+    private readonly long[] pixels;
+    private readonly long[] instances;
+    private readonly Dictionary<int, bool> seen = new();
 
     /// <summary>Creates an accumulator for <paramref name="numberOfClasses"/> train-id classes.</summary>
     /// <param name="numberOfClasses">Number of classes; default the 19 Cityscapes train ids.</param>
@@ -19,28 +19,28 @@ public sealed class AverageInstanceSizeAccumulator
     {
         if (numberOfClasses is < 1 or > 255)
             throw new ArgumentOutOfRangeException(nameof(numberOfClasses), numberOfClasses, "The number of classes must be in [1, 255].");
-        _pixels = new long[numberOfClasses];
-        _instances = new long[numberOfClasses];
+        this.pixels = new long[numberOfClasses];
+        this.instances = new long[numberOfClasses];
     }
 
     /// <summary>Adds the instances of one Cityscapes instance map (<c>labelId·1000 + k</c> for instances).</summary>
     /// <param name="groundTruthInstanceIds">Instance ids per pixel.</param>
     public void Add(ReadOnlySpan<int> groundTruthInstanceIds)
     {
-        _seen.Clear();
+        seen.Clear();
         for (int i = 0; i < groundTruthInstanceIds.Length; i++)
         {
             int id = groundTruthInstanceIds[i];
             if (id < CityscapesLabels.InstanceIdDivisor) continue;
             int labelId = id / CityscapesLabels.InstanceIdDivisor;
             int cls = labelId < CityscapesLabels.LabelIdToTrainId.Count ? CityscapesLabels.LabelIdToTrainId[labelId] : CityscapesLabels.IgnoreTrainId;
-            if (cls >= _pixels.Length) continue;
-            _pixels[cls]++;
-            if (_seen.TryAdd(id, true)) _instances[cls]++;
+            if (cls >= this.pixels.Length) continue;
+            this.pixels[cls]++;
+            if (seen.TryAdd(id, true)) this.instances[cls]++;
         }
     }
 
     /// <summary>Average instance size per class; NaN for classes without any instance.</summary>
     public double[] GetAverageSizes() =>
-        _pixels.Select((p, k) => _instances[k] == 0 ? double.NaN : (double)p / _instances[k]).ToArray();
+        this.pixels.Select((p, k) => this.instances[k] == 0 ? double.NaN : (double)p / this.instances[k]).ToArray();
 }

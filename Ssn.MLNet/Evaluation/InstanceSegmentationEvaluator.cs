@@ -8,7 +8,7 @@ namespace Ssn.MLNet.Evaluation;
 /// <see cref="GetMetrics"/>.
 /// </summary>
 /// <remarks>
-/// <para>Per image, the ground truth is a Cityscapes instance map (<c>*_gtFine_instanceIds.png</c>): a value ≥ 1000 is
+/// <para>Per image, the ground truth is a Cityscapes instance map (<c>*gtFine_instanceIds.png</c>): a value ≥ 1000 is
 /// the instance <c>labelId·1000 + k</c>; a value below 1000 is a plain label id. Classes come from these values alone;
 /// no label-id map is needed. The evaluated classes are the eight instance classes that are not ignored (person,
 /// rider, car, truck, bus, train, motorcycle, bicycle).</para>
@@ -33,13 +33,13 @@ public sealed class InstanceSegmentationEvaluator
     private static readonly bool[] LabelIsVoid = Enumerable.Range(0, LabelToEvalClass.Length).Select(CityscapesEvaluation.IsVoid).ToArray();
     private static readonly bool[] LabelIsKnown = Enumerable.Range(0, LabelToEvalClass.Length).Select(id => CityscapesLabels.FromId(id) is not null).ToArray();
 
-    private readonly int _minRegionSize;
-    private readonly double[] _thresholds;
-    private readonly List<ImageRecord> _images = new();
-    private readonly Dictionary<int, int> _regionSlot = new();
-    private int[] _code = Array.Empty<int>();
-    private int[] _stamp = Array.Empty<int>();
-    private int _stampValue;
+    private readonly int minRegionSize;
+    private readonly double[] thresholds;
+    private readonly List<ImageRecord> images = new();
+    private readonly Dictionary<int, int> regionSlot = new();
+    private int[] code = Array.Empty<int>();
+    private int[] stamp = Array.Empty<int>();
+    private int stampValue;
 
     /// <summary>Creates an evaluator.</summary>
     /// <param name="options">Options; default the official Cityscapes settings.</param>
@@ -48,17 +48,17 @@ public sealed class InstanceSegmentationEvaluator
         options ??= new InstanceSegmentationEvaluatorOptions();
         if (options.MinRegionSize < 0)
             throw new ArgumentException($"{nameof(InstanceSegmentationEvaluatorOptions)}.{nameof(InstanceSegmentationEvaluatorOptions.MinRegionSize)} = {options.MinRegionSize} must be >= 0.", nameof(options));
-        _thresholds = (options.OverlapThresholds ?? CityscapesEvaluation.OverlapThresholds).ToArray();
-        if (_thresholds.Length == 0 || _thresholds.Any(t => !(t >= 0.5 && t < 1.0)))
+        thresholds = (options.OverlapThresholds ?? CityscapesEvaluation.OverlapThresholds).ToArray();
+        if (thresholds.Length == 0 || thresholds.Any(t => !(t >= 0.5 && t < 1.0)))
             throw new ArgumentException($"{nameof(InstanceSegmentationEvaluatorOptions)}.{nameof(InstanceSegmentationEvaluatorOptions.OverlapThresholds)} must be non-empty with every value in [0.5, 1).", nameof(options));
-        _minRegionSize = options.MinRegionSize;
+        minRegionSize = options.MinRegionSize;
     }
 
     /// <summary>Train ids of the evaluated classes, in the order of the metrics' per-class arrays.</summary>
     public static IReadOnlyList<int> ClassTrainIds => EvalTrainIds;
 
     /// <summary>Number of images added.</summary>
-    public int ImageCount => _images.Count;
+    public int ImageCount => this.images.Count;
 
     /// <summary>Adds one image.</summary>
     /// <param name="groundTruthInstanceIds">Cityscapes instance map, row-major, <paramref name="width"/>·<paramref name="height"/> values.</param>
@@ -74,10 +74,10 @@ public sealed class InstanceSegmentationEvaluator
         var record = new ImageRecord();
         IndexGroundTruth(groundTruthInstanceIds, record);
         MatchPredictions(n, predictions, record);
-        _images.Add(record);
+        this.images.Add(record);
     }
 
-    /// <summary>Adds one image whose instance map is 16-bit, as read from <c>*_gtFine_instanceIds.png</c>.</summary>
+    /// <summary>Adds one image whose instance map is 16-bit, as read from <c>*gtFine_instanceIds.png</c>.</summary>
     /// <param name="groundTruthInstanceIds">Cityscapes instance map, row-major.</param>
     /// <param name="width">Image width.</param>
     /// <param name="height">Image height.</param>
@@ -92,11 +92,11 @@ public sealed class InstanceSegmentationEvaluator
     /// <summary>Computes AP for every class and threshold over all images added so far.</summary>
     public InstanceSegmentationMetrics GetMetrics()
     {
-        int nc = EvalTrainIds.Length, nt = _thresholds.Length;
+        int nc = EvalTrainIds.Length, nt = thresholds.Length;
         var ap = new double[nc, nt];
         var gtCounts = new int[nc];
         var predCounts = new int[nc];
-        foreach (var img in _images)
+        foreach (var img in this.images)
         {
             foreach (var g in img.Regions) if (IsEvaluated(g)) gtCounts[g.Class]++;
             foreach (var p in img.Predictions) predCounts[p.Class]++;
@@ -108,22 +108,22 @@ public sealed class InstanceSegmentationEvaluator
             {
                 scores.Clear();
                 isTrue.Clear();
-                int hardFns = CollectExamples(c, _thresholds[t], scores, isTrue);
+                int hardFns = CollectExamples(c, thresholds[t], scores, isTrue);
                 ap[c, t] = gtCounts[c] == 0 ? double.NaN
                     : predCounts[c] == 0 ? 0.0
                     : CityscapesAveragePrecision.Compute(scores, isTrue, hardFns);
             }
         var names = EvalTrainIds.Select(id => CityscapesLabels.TrainClassNames[id]).ToArray();
-        return new InstanceSegmentationMetrics(names, EvalTrainIds, _thresholds, ap, gtCounts, predCounts, _images.Count);
+        return new InstanceSegmentationMetrics(names, EvalTrainIds, thresholds, ap, gtCounts, predCounts, this.images.Count);
     }
 
-    private bool IsEvaluated(Region g) => g.InstanceId >= CityscapesLabels.InstanceIdDivisor && g.PixelCount >= _minRegionSize;
+    private bool IsEvaluated(Region g) => g.InstanceId >= CityscapesLabels.InstanceIdDivisor && g.PixelCount >= minRegionSize;
 
     /// <summary>Builds the examples of class <paramref name="c"/> at <paramref name="threshold"/>; returns the hard false negatives.</summary>
     private int CollectExamples(int c, double threshold, List<double> scores, List<bool> isTrue)
     {
         int hardFns = 0;
-        foreach (var img in _images)
+        foreach (var img in this.images)
         {
             foreach (var g in img.Regions)
             {
@@ -154,7 +154,7 @@ public sealed class InstanceSegmentationEvaluator
                 {
                     var g = img.Regions[gi];
                     if (g.InstanceId < CityscapesLabels.InstanceIdDivisor) ignored += inter;
-                    if (g.PixelCount < _minRegionSize) ignored += inter;
+                    if (g.PixelCount < minRegionSize) ignored += inter;
                 }
                 if ((double)ignored / p.PixelCount <= threshold) { scores.Add(p.Confidence); isTrue.Add(false); }
             }
@@ -168,8 +168,8 @@ public sealed class InstanceSegmentationEvaluator
     /// <summary>One pass over the instance map: region slot (≥ 0), void (−2) or nothing (−1) per pixel, and region sizes.</summary>
     private void IndexGroundTruth(ReadOnlySpan<int> ids, ImageRecord record)
     {
-        if (_code.Length < ids.Length) _code = new int[ids.Length];
-        _regionSlot.Clear();
+        if (this.code.Length < ids.Length) this.code = new int[ids.Length];
+        regionSlot.Clear();
         int lastId = int.MinValue, lastCode = -1;
         for (int i = 0; i < ids.Length; i++)
         {
@@ -177,13 +177,13 @@ public sealed class InstanceSegmentationEvaluator
             if (id != lastId)
             {
                 lastId = id;
-                if (!_regionSlot.TryGetValue(id, out lastCode))
+                if (!regionSlot.TryGetValue(id, out lastCode))
                 {
                     lastCode = Classify(id, i, record);
-                    _regionSlot[id] = lastCode;
+                    regionSlot[id] = lastCode;
                 }
             }
-            _code[i] = lastCode;
+            this.code[i] = lastCode;
             if (lastCode >= 0) record.Regions[lastCode].PixelCount++;
         }
     }
@@ -202,7 +202,7 @@ public sealed class InstanceSegmentationEvaluator
 
     private void MatchPredictions(int n, IReadOnlyList<PredictedInstance> predictions, ImageRecord record)
     {
-        if (_stamp.Length < n) { _stamp = new int[n]; _stampValue = 0; }
+        if (stamp.Length < n) { stamp = new int[n]; stampValue = 0; }
         var inter = new int[record.Regions.Count];
         var touched = new List<int>();
         for (int pi = 0; pi < predictions.Count; pi++)
@@ -210,7 +210,7 @@ public sealed class InstanceSegmentationEvaluator
             var pred = predictions[pi] ?? throw new ArgumentException($"Prediction {pi} is null.", nameof(predictions));
             int cls = Array.IndexOf(EvalTrainIds, pred.TrainId);
             if (cls < 0 || pred.PixelCount == 0) continue;
-            if (++_stampValue == int.MaxValue) { Array.Clear(_stamp); _stampValue = 1; }
+            if (++stampValue == int.MaxValue) { Array.Clear(stamp); stampValue = 1; }
             var rec = new PredictionRecord(cls, pred.Confidence, pred.PixelCount);
             int predIndex = record.Predictions.Count;
             touched.Clear();
@@ -218,10 +218,10 @@ public sealed class InstanceSegmentationEvaluator
             {
                 if ((uint)px >= (uint)n)
                     throw new ArgumentException($"Prediction {pi} has pixel index {px}, outside the image of {n} pixels.", nameof(predictions));
-                if (_stamp[px] == _stampValue)
+                if (stamp[px] == stampValue)
                     throw new ArgumentException($"Prediction {pi} lists pixel index {px} twice.", nameof(predictions));
-                _stamp[px] = _stampValue;
-                int code = _code[px];
+                stamp[px] = stampValue;
+                int code = this.code[px];
                 if (code == -2) rec.VoidIntersection++;
                 else if (code >= 0 && record.Regions[code].Class == cls)
                 {

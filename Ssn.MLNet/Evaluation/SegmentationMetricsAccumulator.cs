@@ -17,16 +17,16 @@ namespace Ssn.MLNet.Evaluation;
 /// </remarks>
 public sealed class SegmentationMetricsAccumulator
 {
-    private readonly int _c;
-    private readonly byte _ignore;
-    private readonly long[] _cm;
-    private readonly long[] _outOfRange;
-    private readonly double[] _avgSize;
-    private readonly double[] _tpWeighted;
-    private readonly double[] _fnWeighted;
-    private readonly Dictionary<int, int> _instanceSlot = new();
-    private readonly List<(int Cls, long Size, long Tp)> _instances = new();
-    private int _imagesWithInstances;
+    private readonly int c;
+    private readonly byte ignore;
+    private readonly long[] cm;
+    private readonly long[] outOfRange;
+    private readonly double[] avgSize;
+    private readonly double[] tpWeighted;
+    private readonly double[] fnWeighted;
+    private readonly Dictionary<int, int> instanceSlot = new();
+    private readonly List<(int Cls, long Size, long Tp)> instances = new();
+    private int imagesWithInstances;
 
     /// <summary>Creates an accumulator for <paramref name="numberOfClasses"/> classes.</summary>
     /// <param name="numberOfClasses">Number of classes C (1–255); class values are 0 … C−1.</param>
@@ -42,24 +42,24 @@ public sealed class SegmentationMetricsAccumulator
             throw new ArgumentException($"{nameof(SegmentationMetricsOptions)}.{nameof(SegmentationMetricsOptions.IgnoreLabel)} = {options.IgnoreLabel} is a class index; it must be >= the number of classes ({numberOfClasses}).", nameof(options));
         if (classNames is not null && classNames.Count != numberOfClasses)
             throw new ArgumentException($"{classNames.Count} class names were given for {numberOfClasses} classes.", nameof(classNames));
-        _c = numberOfClasses;
-        _ignore = options.IgnoreLabel;
+        this.c = numberOfClasses;
+        this.ignore = options.IgnoreLabel;
         ClassNames = classNames?.ToArray() ?? Enumerable.Range(0, numberOfClasses).Select(i => $"class{i}").ToArray();
-        _cm = new long[_c * _c];
-        _outOfRange = new long[_c];
-        _tpWeighted = new double[_c];
-        _fnWeighted = new double[_c];
-        _avgSize = new double[_c];
+        this.cm = new long[this.c * this.c];
+        outOfRange = new long[this.c];
+        tpWeighted = new double[this.c];
+        fnWeighted = new double[this.c];
+        avgSize = new double[this.c];
         var sizes = options.AverageInstanceSizes;
-        if (sizes is not null && sizes.Count != _c)
-            throw new ArgumentException($"{nameof(SegmentationMetricsOptions)}.{nameof(SegmentationMetricsOptions.AverageInstanceSizes)} has {sizes.Count} entries for {_c} classes.", nameof(options));
-        for (int k = 0; k < _c; k++)
+        if (sizes is not null && sizes.Count != this.c)
+            throw new ArgumentException($"{nameof(SegmentationMetricsOptions)}.{nameof(SegmentationMetricsOptions.AverageInstanceSizes)} has {sizes.Count} entries for {this.c} classes.", nameof(options));
+        for (int k = 0; k < this.c; k++)
         {
             double s = sizes is not null ? sizes[k]
                 : k < CityscapesEvaluation.AverageClassSizesByTrainId.Count ? CityscapesEvaluation.AverageClassSizesByTrainId[k] : double.NaN;
             if (!double.IsNaN(s) && !(s > 0 && double.IsFinite(s)))
                 throw new ArgumentException($"{nameof(SegmentationMetricsOptions)}.{nameof(SegmentationMetricsOptions.AverageInstanceSizes)}[{k}] = {s}; sizes must be positive and finite, or NaN for classes without instances.", nameof(options));
-            _avgSize[k] = s;
+            avgSize[k] = s;
         }
     }
 
@@ -78,7 +78,7 @@ public sealed class SegmentationMetricsAccumulator
     /// <param name="prediction">Predicted class per pixel, same length.</param>
     public void Add(ReadOnlySpan<byte> groundTruth, ReadOnlySpan<byte> prediction)
     {
-        if (_imagesWithInstances > 0)
+        if (imagesWithInstances > 0)
             throw new InvalidOperationException("Earlier images were added with ground-truth instance maps; add every image with one, or none, so that iIoU is well defined.");
         AddConfusion(groundTruth, prediction);
         ImageCount++;
@@ -86,7 +86,7 @@ public sealed class SegmentationMetricsAccumulator
 
     /// <summary>
     /// Adds one image together with its ground-truth instance map in the Cityscapes encoding
-    /// (<c>*_gtFine_instanceIds.png</c>: <c>labelId·1000 + k</c> for instances, the plain label id elsewhere).
+    /// (<c>*gtFine_instanceIds.png</c>: <c>labelId·1000 + k</c> for instances, the plain label id elsewhere).
     /// Each instance of a class with an average size contributes TP (pixels predicted as its class) and FN (the rest)
     /// weighted by average size / instance size.
     /// </summary>
@@ -95,14 +95,14 @@ public sealed class SegmentationMetricsAccumulator
     /// <param name="groundTruthInstanceIds">Cityscapes instance ids per pixel, same length.</param>
     public void Add(ReadOnlySpan<byte> groundTruth, ReadOnlySpan<byte> prediction, ReadOnlySpan<int> groundTruthInstanceIds)
     {
-        if (ImageCount > _imagesWithInstances)
+        if (ImageCount > imagesWithInstances)
             throw new InvalidOperationException("Earlier images were added without ground-truth instance maps; add every image with one, or none, so that iIoU is well defined.");
         if (groundTruthInstanceIds.Length != groundTruth.Length)
             throw new ArgumentException($"The instance map has {groundTruthInstanceIds.Length} pixels but the ground truth has {groundTruth.Length}.", nameof(groundTruthInstanceIds));
         AddConfusion(groundTruth, prediction);
         AddInstances(prediction, groundTruthInstanceIds);
         ImageCount++;
-        _imagesWithInstances++;
+        imagesWithInstances++;
     }
 
     /// <summary>Adds the counts of another accumulator with the same classes (for per-thread accumulation).</summary>
@@ -110,57 +110,57 @@ public sealed class SegmentationMetricsAccumulator
     public void Merge(SegmentationMetricsAccumulator other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        if (other._c != _c || other._ignore != _ignore || !other._avgSize.AsSpan().SequenceEqual(_avgSize))
+        if (other.c != this.c || other.ignore != this.ignore || !other.avgSize.AsSpan().SequenceEqual(avgSize))
             throw new ArgumentException("The accumulators differ in classes, ignore label or average instance sizes.", nameof(other));
         bool mixed = (ImageCount > 0 && other.ImageCount > 0) &&
-                     ((_imagesWithInstances == ImageCount) != (other._imagesWithInstances == other.ImageCount));
+                     ((imagesWithInstances == ImageCount) != (other.imagesWithInstances == other.ImageCount));
         if (mixed)
             throw new InvalidOperationException("One accumulator has instance maps and the other does not; iIoU would be ill defined.");
-        for (int i = 0; i < _cm.Length; i++) _cm[i] += other._cm[i];
-        for (int k = 0; k < _c; k++)
+        for (int i = 0; i < this.cm.Length; i++) this.cm[i] += other.cm[i];
+        for (int k = 0; k < this.c; k++)
         {
-            _outOfRange[k] += other._outOfRange[k];
-            _tpWeighted[k] += other._tpWeighted[k];
-            _fnWeighted[k] += other._fnWeighted[k];
+            outOfRange[k] += other.outOfRange[k];
+            tpWeighted[k] += other.tpWeighted[k];
+            fnWeighted[k] += other.fnWeighted[k];
         }
         ImageCount += other.ImageCount;
-        _imagesWithInstances += other._imagesWithInstances;
+        imagesWithInstances += other.imagesWithInstances;
     }
 
     /// <summary>Computes the metrics of everything added so far.</summary>
     public SegmentationMetrics GetMetrics()
     {
-        var rowSum = new long[_c];
-        var colSum = new long[_c];
+        var rowSum = new long[this.c];
+        var colSum = new long[this.c];
         long total = 0, correct = 0;
-        for (int g = 0; g < _c; g++)
+        for (int g = 0; g < this.c; g++)
         {
-            rowSum[g] = _outOfRange[g];
-            for (int p = 0; p < _c; p++)
+            rowSum[g] = outOfRange[g];
+            for (int p = 0; p < this.c; p++)
             {
-                long n = _cm[g * _c + p];
+                long n = this.cm[g * this.c + p];
                 rowSum[g] += n;
                 colSum[p] += n;
             }
             total += rowSum[g];
-            correct += _cm[g * _c + g];
+            correct += this.cm[g * this.c + g];
         }
-        bool haveInstances = ImageCount > 0 && _imagesWithInstances == ImageCount;
-        var iou = new double[_c];
-        var iiou = new double[_c];
-        var acc = new double[_c];
-        for (int k = 0; k < _c; k++)
+        bool haveInstances = ImageCount > 0 && imagesWithInstances == ImageCount;
+        var iou = new double[this.c];
+        var iiou = new double[this.c];
+        var acc = new double[this.c];
+        for (int k = 0; k < this.c; k++)
         {
-            long tp = _cm[k * _c + k];
+            long tp = this.cm[k * this.c + k];
             long fn = rowSum[k] - tp;
             long fp = colSum[k] - tp;
             long denom = tp + fp + fn;
             iou[k] = denom == 0 ? double.NaN : (double)tp / denom;
             acc[k] = rowSum[k] == 0 ? double.NaN : (double)tp / rowSum[k];
-            double wDenom = _tpWeighted[k] + fp + _fnWeighted[k];
-            iiou[k] = !haveInstances || double.IsNaN(_avgSize[k]) || wDenom == 0 ? double.NaN : _tpWeighted[k] / wDenom;
+            double wDenom = tpWeighted[k] + fp + fnWeighted[k];
+            iiou[k] = !haveInstances || double.IsNaN(avgSize[k]) || wDenom == 0 ? double.NaN : tpWeighted[k] / wDenom;
         }
-        return new SegmentationMetrics(ClassNames, new SegmentationConfusionMatrix(ClassNames, (long[])_cm.Clone()), (long[])_outOfRange.Clone(), iou, iiou, acc,
+        return new SegmentationMetrics(ClassNames, new SegmentationConfusionMatrix(ClassNames, (long[])this.cm.Clone()), (long[])outOfRange.Clone(), iou, iiou, acc,
             total == 0 ? double.NaN : (double)correct / total, total, ImageCount);
     }
 
@@ -168,9 +168,9 @@ public sealed class SegmentationMetricsAccumulator
     {
         if (pred.Length != gt.Length)
             throw new ArgumentException($"The prediction has {pred.Length} pixels but the ground truth has {gt.Length}.", nameof(pred));
-        int c = _c;
-        byte ignore = _ignore;
-        var cm = _cm;
+        int c = this.c;
+        byte ignore = this.ignore;
+        var cm = this.cm;
         for (int i = 0; i < gt.Length; i++)
         {
             int g = gt[i];
@@ -179,14 +179,14 @@ public sealed class SegmentationMetricsAccumulator
                 throw new ArgumentException($"Ground-truth pixel {i} has value {g}, which is neither a class in [0, {c}) nor the ignore label {ignore}.", nameof(gt));
             int p = pred[i];
             if (p < c) cm[g * c + p]++;
-            else _outOfRange[g]++;
+            else outOfRange[g]++;
         }
     }
 
     private void AddInstances(ReadOnlySpan<byte> pred, ReadOnlySpan<int> ids)
     {
-        _instanceSlot.Clear();
-        _instances.Clear();
+        instanceSlot.Clear();
+        this.instances.Clear();
         int lastId = int.MinValue, lastSlot = -1;
         for (int i = 0; i < ids.Length; i++)
         {
@@ -199,23 +199,23 @@ public sealed class SegmentationMetricsAccumulator
             if (id != lastId)
             {
                 lastId = id;
-                if (!_instanceSlot.TryGetValue(id, out lastSlot))
+                if (!instanceSlot.TryGetValue(id, out lastSlot))
                 {
-                    lastSlot = _instances.Count;
-                    _instanceSlot[id] = lastSlot;
-                    _instances.Add((InstanceClass(id), 0, 0));
+                    lastSlot = this.instances.Count;
+                    instanceSlot[id] = lastSlot;
+                    this.instances.Add((InstanceClass(id), 0, 0));
                 }
             }
-            var (cls, size, tp) = _instances[lastSlot];
+            var (cls, size, tp) = this.instances[lastSlot];
             if (cls < 0) continue;
-            _instances[lastSlot] = (cls, size + 1, pred[i] == cls ? tp + 1 : tp);
+            this.instances[lastSlot] = (cls, size + 1, pred[i] == cls ? tp + 1 : tp);
         }
-        foreach (var (cls, size, tp) in _instances)
+        foreach (var (cls, size, tp) in this.instances)
         {
             if (cls < 0) continue;
-            double weight = _avgSize[cls] / size;
-            _tpWeighted[cls] += tp * weight;
-            _fnWeighted[cls] += (size - tp) * weight;
+            double weight = avgSize[cls] / size;
+            tpWeighted[cls] += tp * weight;
+            fnWeighted[cls] += (size - tp) * weight;
         }
     }
 
@@ -224,8 +224,8 @@ public sealed class SegmentationMetricsAccumulator
     {
         int labelId = instanceId / CityscapesLabels.InstanceIdDivisor;
         int cls = labelId < CityscapesLabels.LabelIdToTrainId.Count ? CityscapesLabels.LabelIdToTrainId[labelId] : CityscapesLabels.IgnoreTrainId;
-        if (cls >= _c) return -1;
-        if (double.IsNaN(_avgSize[cls]))
+        if (cls >= this.c) return -1;
+        if (double.IsNaN(avgSize[cls]))
             throw new InvalidOperationException($"Instance id {instanceId} belongs to class {cls} ('{ClassNames[cls]}'), which has no average instance size; set {nameof(SegmentationMetricsOptions)}.{nameof(SegmentationMetricsOptions.AverageInstanceSizes)}.");
         return cls;
     }

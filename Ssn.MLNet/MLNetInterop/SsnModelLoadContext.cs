@@ -9,8 +9,8 @@ namespace Ssn.MLNet.MLNetInterop;
 /// </summary>
 public sealed class SsnModelLoadContext
 {
-    private readonly Func<string, Action<BinaryReader>, bool> _tryLoadStream;
-    private readonly IReadOnlyDictionary<string, SsnModelFormat.StreamRecord> _streams;
+    private readonly Func<string, Action<BinaryReader>, bool> tryLoadStream;
+    private readonly IReadOnlyDictionary<string, SsnModelFormat.StreamRecord> streams;
 
     internal SsnModelLoadContext(string entry, uint version, byte[] body,
         IReadOnlyDictionary<string, SsnModelFormat.StreamRecord> streams, Func<string, Action<BinaryReader>, bool> tryLoadStream)
@@ -18,8 +18,8 @@ public sealed class SsnModelLoadContext
         Entry = entry;
         Version = version;
         Body = new BinaryReader(new MemoryStream(body, writable: false));
-        _streams = streams;
-        _tryLoadStream = tryLoadStream;
+        this.streams = streams;
+        this.tryLoadStream = tryLoadStream;
     }
 
     /// <summary>Where the model sits inside the model file (e.g. "TransformerChain/Transform_001"), for error messages.</summary>
@@ -32,7 +32,7 @@ public sealed class SsnModelLoadContext
     public BinaryReader Body { get; }
 
     /// <summary>Names of the binary streams saved with the model.</summary>
-    public IReadOnlyCollection<string> StreamNames => _streams.Keys.ToArray();
+    public IReadOnlyCollection<string> StreamNames => this.streams.Keys.ToArray();
 
     /// <summary>Reads a saved binary stream fully into memory, after checking its length and SHA-256.</summary>
     /// <param name="name">A name given to <see cref="SsnModelFormat.Save{TTransformer}"/> in <c>binaryStreams</c>.</param>
@@ -41,11 +41,11 @@ public sealed class SsnModelLoadContext
     public Stream OpenBinaryStream(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (!_streams.TryGetValue(name, out var record))
+        if (!this.streams.TryGetValue(name, out var record))
             throw new KeyNotFoundException(
-                $"Model entry '{Entry}' has no binary stream '{name}'; it has: [{string.Join(", ", _streams.Keys)}].");
+                $"Model entry '{Entry}' has no binary stream '{name}'; it has: [{string.Join(", ", this.streams.Keys)}].");
         byte[]? bytes = null;
-        if (!_tryLoadStream(name, r => bytes = ReadAll(r.BaseStream)))
+        if (!this.tryLoadStream(name, r => bytes = ReadAll(r.BaseStream)))
             throw new InvalidDataException($"Model entry '{Entry}/{name}' is missing from the model file.");
         if (bytes!.LongLength != record.Length || !SHA256.HashData(bytes).AsSpan().SequenceEqual(record.Sha256))
             throw new InvalidDataException(

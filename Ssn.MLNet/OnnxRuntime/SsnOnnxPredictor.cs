@@ -77,8 +77,8 @@ public sealed class SsnOnnxPredictor : ISegmentationPredictor
         ReadOnlySpan<float> images, int batch, int height, int width, bool includeScores)
     {
         ImageBatch.Check(images, batch, height, width);
-        int stride = SsnNetworkOptions.OutputStride;
-        int ph = (int)SsnNetworkOptions.PaddedSize(height), pw = (int)SsnNetworkOptions.PaddedSize(width);
+        int stride = NetworkGeometry.OutputStride;
+        int ph = (int)NetworkGeometry.PaddedSize(height), pw = (int)NetworkGeometry.PaddedSize(width);
         float[] input;
         if (ph == height && pw == width) input = images.ToArray();
         else

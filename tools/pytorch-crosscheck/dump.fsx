@@ -11,6 +11,7 @@
 #r "../../Ssn.MLNet.Samples/bin/Release/net10.0/Ssn.MLNet.Trainers.dll"
 open System.IO
 open Ssn.MLNet
+open Ssn.MLNet.Trainers
 open TorchSharp
 
 Runtime.TorchRuntime.EnsureLoaded()

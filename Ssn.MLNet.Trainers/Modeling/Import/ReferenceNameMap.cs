@@ -44,9 +44,5 @@ public sealed class ReferenceNameMap
         "Check that the network options (channels, blocks, class count) are those the weights were trained with.");
 
     /// <summary>The map of <paramref name="architecture"/>'s network with its original decoder.</summary>
-    public static ReferenceNameMap ForArchitecture(Architecture architecture) => architecture switch
-    {
-        Architecture.Espnet => EspnetReferenceNames.Map,
-        _ => Identity,
-    };
+    public static ReferenceNameMap ForArchitecture(Architecture architecture) => SegmentationArchitectures.Get(architecture).ReferenceNames;
 }

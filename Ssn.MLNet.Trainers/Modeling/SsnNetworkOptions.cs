@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
+using Ssn.MLNet.Modeling;
 
-namespace Ssn.MLNet.Modeling;
+namespace Ssn.MLNet.Trainers.Modeling;
 
 /// <summary>
 /// Architecture of a segmentation network: the one options record from which <c>SegmentationModels.Create</c> builds
@@ -9,6 +10,7 @@ namespace Ssn.MLNet.Modeling;
 /// 2 × [LNB(128, p = 0.3, d) for d in 2, 4, 8, 16], output stride 8, with class, iGUM and instance heads.
 /// <see cref="Architecture"/> and <see cref="Decoder"/> choose one of the paper's Table 1 networks instead.
 /// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)] // a misspelt or retired key (e.g. EspnetAlpha3 before 0.1.0) is an error, not a silent default
 public sealed record SsnNetworkOptions
 {
     /// <summary>
@@ -73,26 +75,18 @@ public sealed record SsnNetworkOptions
     /// <summary>Width of the GUM guidance module of <see cref="DecoderKind.GuidedUpsampling"/> (default 32).</summary>
     public int GuidanceChannels { get; init; } = 32;
 
-    /// <summary>ESP modules at ESPNet's level 2, α₂ (default 2, as ESPNet).</summary>
-    public int EspnetAlpha2 { get; init; } = 2;
-
-    /// <summary>ESP modules at ESPNet's level 3, α₃ (default 8, as the final ESPNet; its Table 1 also uses 3).</summary>
-    public int EspnetAlpha3 { get; init; } = 8;
-
     /// <summary>
-    /// Which level-1 features ESPNet's decoder merges at stride 2 (default <see cref="Modeling.EspnetLevel1Skip.Reinforced"/>,
-    /// the authors' <c>train/Model.py</c>; their published Cityscapes weights need <see cref="Modeling.EspnetLevel1Skip.Convolution"/>).
+    /// The options that belong to <see cref="Architecture"/> alone (e.g. <see cref="EspnetOptions"/>), declared by its folder;
+    /// null (default) means that architecture's defaults.
     /// </summary>
-    public EspnetLevel1Skip EspnetLevel1Skip { get; init; } = EspnetLevel1Skip.Reinforced;
+    [JsonConverter(typeof(ArchitectureOptionsJsonConverter))]
+    public ArchitectureOptions? ArchitectureOptions { get; init; }
 
-    /// <summary>The encoder's output stride (8, fixed by the three downsamplers).</summary>
-    public const int OutputStride = 8;
+    /// <summary>The encoder's output stride (8, fixed by the three downsamplers; <see cref="NetworkGeometry.OutputStride"/>).</summary>
+    public const int OutputStride = NetworkGeometry.OutputStride;
 
-    /// <summary>
-    /// <paramref name="size"/> rounded up to a multiple of <see cref="OutputStride"/>: images of any size enter the
-    /// encoder padded with zeros at the bottom and right to this size, and the outputs are cut back.
-    /// </summary>
-    public static long PaddedSize(long size) => (size + OutputStride - 1) / OutputStride * OutputStride;
+    /// <summary><see cref="NetworkGeometry.PaddedSize"/>: the size an image is padded to for the encoder.</summary>
+    public static long PaddedSize(long size) => NetworkGeometry.PaddedSize(size);
 
     /// <summary>A small variant for tests and quick experiments (8/16/32 channels, 2 + 2 blocks).</summary>
     public static SsnNetworkOptions Tiny(int numClasses) => new()
@@ -108,14 +102,19 @@ public sealed record SsnNetworkOptions
         Positive(NumClasses, nameof(NumClasses));
         Positive(InputChannels, nameof(InputChannels));
         Positive(SamplingSteps, nameof(SamplingSteps));
-        if (!Enum.IsDefined(Architecture)) throw new ArgumentOutOfRangeException(nameof(Architecture), Architecture, $"Unknown architecture; expected one of {string.Join(", ", Enum.GetNames<Architecture>())}.");
+        if (!SegmentationArchitectures.TryGet(Architecture.Name, out var architecture))
+            throw new ArgumentOutOfRangeException(nameof(Architecture), Architecture.Name, $"Unknown architecture; registered: {string.Join(", ", SegmentationArchitectures.All.Select(a => a.Name))}.");
         if (!Enum.IsDefined(Decoder)) throw new ArgumentOutOfRangeException(nameof(Decoder), Decoder, $"Unknown decoder; expected one of {string.Join(", ", Enum.GetNames<DecoderKind>())}.");
         if (Architecture != Architecture.Ssn && InputChannels >= 16)
             throw new ArgumentOutOfRangeException(nameof(InputChannels), InputChannels, $"{nameof(InputChannels)} must be in 1–15 for the {Architecture} encoder (its first layer concatenates a pooled copy of the input with 16 − {nameof(InputChannels)} filters).");
         if (GuidanceChannels < 4) throw new ArgumentOutOfRangeException(nameof(GuidanceChannels), GuidanceChannels, $"{nameof(GuidanceChannels)} must be at least 4.");
-        if (EspnetAlpha2 < 1) throw new ArgumentOutOfRangeException(nameof(EspnetAlpha2), EspnetAlpha2, $"{nameof(EspnetAlpha2)} must be at least 1.");
-        if (!Enum.IsDefined(EspnetLevel1Skip)) throw new ArgumentOutOfRangeException(nameof(EspnetLevel1Skip), EspnetLevel1Skip, $"Unknown {nameof(EspnetLevel1Skip)}; expected one of {string.Join(", ", Enum.GetNames<EspnetLevel1Skip>())}.");
-        if (EspnetAlpha3 < 1) throw new ArgumentOutOfRangeException(nameof(EspnetAlpha3), EspnetAlpha3, $"{nameof(EspnetAlpha3)} must be at least 1.");
+        if (ArchitectureOptions is { } own)
+        {
+            if (own.GetType() != architecture.OptionsType)
+                throw new ArgumentOutOfRangeException(nameof(ArchitectureOptions), own.GetType().Name,
+                    $"{nameof(ArchitectureOptions)} are {own.GetType().Name} but the {Architecture} architecture takes {architecture.OptionsType?.Name ?? "none"}.");
+            own.Validate();
+        }
         if (StemChannels <= InputChannels) throw new ArgumentOutOfRangeException(nameof(StemChannels), StemChannels, $"{nameof(StemChannels)} must exceed {nameof(InputChannels)} (the downsampler concatenates a max-pool of the input).");
         if (MiddleChannels <= StemChannels) throw new ArgumentOutOfRangeException(nameof(MiddleChannels), MiddleChannels, $"{nameof(MiddleChannels)} must exceed {nameof(StemChannels)}.");
         if (DeepChannels <= MiddleChannels) throw new ArgumentOutOfRangeException(nameof(DeepChannels), DeepChannels, $"{nameof(DeepChannels)} must exceed {nameof(MiddleChannels)}.");

@@ -1,4 +1,4 @@
-namespace Ssn.MLNet.Modeling;
+namespace Ssn.MLNet.Trainers.Modeling;
 
 /// <summary>The decoder of a segmentation network (paper Table 1: original decoder vs. iGUM; <see cref="SsnNetworkOptions.Decoder"/>).</summary>
 public enum DecoderKind

@@ -1,4 +1,4 @@
-namespace Ssn.MLNet.Modeling;
+namespace Ssn.MLNet.Trainers.Modeling;
 
 /// <summary>
 /// The stride-2 features ESPNet's light decoder concatenates before its last 3×3 convolution. The authors' code has two

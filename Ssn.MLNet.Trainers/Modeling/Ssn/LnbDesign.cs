@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Ssn.MLNet.Modeling;
+namespace Ssn.MLNet.Trainers.Modeling;
 
 /// <summary>
 /// The design steps of the paper's Table 3 ablation, which turn ERFNet's Non-bottleneck-1D block into the
