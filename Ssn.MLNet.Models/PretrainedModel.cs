@@ -1,10 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.ML.Runtime;
-using Ssn.MLNet.Modeling;
 using Ssn.MLNet.Trainers.Modeling;
-using Ssn.MLNet.Transforms;
 using Ssn.MLNet.Trainers.Transforms;
+using Ssn.MLNet.Transforms;
 
 namespace Ssn.MLNet.Models;
 

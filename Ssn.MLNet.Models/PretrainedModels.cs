@@ -1,12 +1,8 @@
 using System.Text.Json;
 using Microsoft.ML;
-using Ssn.MLNet.MLNetInterop;
-using Ssn.MLNet.Trainers.MLNetInterop;
-using Ssn.MLNet.OnnxRuntime;
-using Ssn.MLNet.Trainers.OnnxExport;
 using Ssn.MLNet.Catalog;
-using Ssn.MLNet.Trainers;
-using Ssn.MLNet.Transforms;
+using Ssn.MLNet.OnnxRuntime;
+using Ssn.MLNet.Trainers.MLNetInterop;
 using Ssn.MLNet.Trainers.Transforms;
 
 namespace Ssn.MLNet.Models;

@@ -1,6 +1,5 @@
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.Transforms;
-using Ssn.MLNet.Trainers.Transforms;
 
 namespace Ssn.MLNet.Serving;
 

@@ -2,12 +2,9 @@ using System.Diagnostics;
 using Microsoft.Extensions.ObjectPool;
 using Microsoft.Extensions.Options;
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using Ssn.MLNet.Imaging;
-using Ssn.MLNet.MLNetInterop;
 using Ssn.MLNet.Trainers.MLNetInterop;
 using Ssn.MLNet.Transforms;
-using Ssn.MLNet.Trainers.Transforms;
 
 namespace Ssn.MLNet.Serving;
 

@@ -1,7 +1,5 @@
-using Ssn.MLNet.MLNetInterop;
-using Ssn.MLNet.Trainers.MLNetInterop;
 using Ssn.MLNet.OnnxRuntime;
-using Ssn.MLNet.Trainers.OnnxExport;
+using Ssn.MLNet.Trainers.MLNetInterop;
 
 namespace Ssn.MLNet.Serving;
 

@@ -1,9 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.TorchSharp.AutoFormerV2;
-using Ssn.MLNet.Evaluation;
+using Ssn.MLNet.Catalog;
 using Ssn.MLNet.Trainers.Evaluation;
 
-using Ssn.MLNet.Catalog;
 namespace Ssn.MLNet.Trainers;
 
 /// <summary>Box mAP on the segmentation catalog. Here rather than in the core (Ssn.MLNet) because ML.NET's object-detection

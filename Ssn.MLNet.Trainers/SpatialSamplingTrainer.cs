@@ -1,25 +1,19 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Ssn.MLNet.Data;
+using Ssn.MLNet.Data.Augmentation;
 using Ssn.MLNet.Evaluation;
-using Ssn.MLNet.Trainers.Evaluation;
 using Ssn.MLNet.Imaging;
-using Ssn.MLNet.Inference;
-using Ssn.MLNet.Trainers.Inference;
 using Ssn.MLNet.Instances;
 using Ssn.MLNet.MLNetInterop;
-using Ssn.MLNet.Trainers.MLNetInterop;
-using Ssn.MLNet.Modeling;
 using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Trainers.Modeling.Import;
-using Ssn.MLNet.Data.Augmentation;
 using Ssn.MLNet.Trainers.Networks;
 using Ssn.MLNet.Trainers.Optimization;
-using Ssn.MLNet.Transforms;
 using Ssn.MLNet.Trainers.Transforms;
+using Ssn.MLNet.Transforms;
 using TorchSharp;
 using static TorchSharp.torch;
 

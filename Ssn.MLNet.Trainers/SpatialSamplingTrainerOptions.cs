@@ -1,10 +1,8 @@
-using Ssn.MLNet.Instances;
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
-using Ssn.MLNet.Data.Augmentation;
-using Ssn.MLNet.Transforms;
-using Ssn.MLNet.Trainers.Transforms;
 using Microsoft.ML;
+using Ssn.MLNet.Data.Augmentation;
+using Ssn.MLNet.Instances;
+using Ssn.MLNet.Trainers.Modeling;
+using Ssn.MLNet.Transforms;
 
 namespace Ssn.MLNet.Trainers;
 

@@ -1,8 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
-using Ssn.MLNet.Imaging;
 using Ssn.MLNet.Data.Augmentation;
+using Ssn.MLNet.Imaging;
 
 namespace Ssn.MLNet.Trainers;
 

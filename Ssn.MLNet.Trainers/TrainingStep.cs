@@ -1,4 +1,3 @@
-using Ssn.MLNet.Modeling;
 using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Trainers.Networks;
 using Ssn.MLNet.Trainers.Optimization;

@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using Ssn.MLNet.Modeling;
 using Ssn.MLNet.Trainers.Modeling;
-using Ssn.MLNet.Trainers.Runtime;
 using Ssn.MLNet.Trainers.Networks;
 using Ssn.MLNet.Trainers.Optimization;
+using Ssn.MLNet.Trainers.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using Spectre.Console;
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Samples.Jobs;
+using Ssn.MLNet.Trainers.Modeling;
 
 namespace Ssn.MLNet.Samples.Ablation;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Samples.Jobs;
+using Ssn.MLNet.Trainers.Modeling;
 
 namespace Ssn.MLNet.Samples.Ablation;
 

@@ -1,15 +1,14 @@
 using Ssn.MLNet.Data;
 using Ssn.MLNet.Data.Synthetic;
 using Ssn.MLNet.Inference;
-using Ssn.MLNet.Trainers.Inference;
 using Ssn.MLNet.Instances;
 using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.OnnxRuntime;
+using Ssn.MLNet.Trainers;
+using Ssn.MLNet.Trainers.Inference;
+using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Trainers.OnnxExport;
 using Ssn.MLNet.Trainers.Runtime;
-using Ssn.MLNet.Trainers;
-using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 

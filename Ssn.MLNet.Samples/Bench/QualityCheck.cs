@@ -1,17 +1,15 @@
 using Microsoft.ML;
 using Ssn.MLNet.Catalog;
 using Ssn.MLNet.Data;
-using Ssn.MLNet.Evaluation;
 using Ssn.MLNet.Data.Synthetic;
+using Ssn.MLNet.Evaluation;
 using Ssn.MLNet.Inference;
-using Ssn.MLNet.Trainers.Inference;
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.OnnxRuntime;
-using Ssn.MLNet.Trainers.OnnxExport;
 using Ssn.MLNet.Trainers;
-using Ssn.MLNet.Transforms;
+using Ssn.MLNet.Trainers.Inference;
+using Ssn.MLNet.Trainers.OnnxExport;
 using Ssn.MLNet.Trainers.Transforms;
+using Ssn.MLNet.Transforms;
 
 namespace Ssn.MLNet.Samples.Bench;
 

@@ -1,8 +1,6 @@
 using System.CommandLine;
-using Ssn.MLNet.MLNetInterop;
-using Ssn.MLNet.Trainers.MLNetInterop;
 using Ssn.MLNet.OnnxRuntime;
-using Ssn.MLNet.Trainers.OnnxExport;
+using Ssn.MLNet.Trainers.MLNetInterop;
 
 namespace Ssn.MLNet.Samples.Cli;
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Ssn.MLNet.Transforms;
-using Ssn.MLNet.Trainers.Transforms;
 
 namespace Ssn.MLNet.Samples.Cli;
 

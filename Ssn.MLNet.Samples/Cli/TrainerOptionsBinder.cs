@@ -1,11 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using Ssn.MLNet.Data.Augmentation;
-using Ssn.MLNet.Instances;
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Samples.Jobs;
 using Ssn.MLNet.Trainers;
+using Ssn.MLNet.Trainers.Modeling;
 
 namespace Ssn.MLNet.Samples.Cli;
 

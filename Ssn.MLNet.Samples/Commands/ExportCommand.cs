@@ -3,15 +3,13 @@ using Microsoft.ML;
 using Spectre.Console;
 using Ssn.MLNet.Data;
 using Ssn.MLNet.MLNetInterop;
-using Ssn.MLNet.Trainers.MLNetInterop;
-using Ssn.MLNet.Modeling;
+using Ssn.MLNet.OnnxRuntime;
+using Ssn.MLNet.Samples.Cli;
 using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Trainers.Modeling.Import;
-using Ssn.MLNet.OnnxRuntime;
 using Ssn.MLNet.Trainers.OnnxExport;
-using Ssn.MLNet.Samples.Cli;
-using Ssn.MLNet.Transforms;
 using Ssn.MLNet.Trainers.Transforms;
+using Ssn.MLNet.Transforms;
 
 namespace Ssn.MLNet.Samples.Commands;
 

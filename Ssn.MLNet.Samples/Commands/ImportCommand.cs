@@ -2,17 +2,13 @@ using System.CommandLine;
 using Microsoft.ML;
 using Spectre.Console;
 using Ssn.MLNet.Catalog;
-using Ssn.MLNet.Trainers;
 using Ssn.MLNet.Data;
 using Ssn.MLNet.MLNetInterop;
-using Ssn.MLNet.Trainers.MLNetInterop;
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
-using Ssn.MLNet.Trainers.Modeling.Import;
 using Ssn.MLNet.Samples.Cli;
 using Ssn.MLNet.Samples.Jobs;
+using Ssn.MLNet.Trainers.Modeling;
+using Ssn.MLNet.Trainers.Modeling.Import;
 using Ssn.MLNet.Transforms;
-using Ssn.MLNet.Trainers.Transforms;
 
 namespace Ssn.MLNet.Samples.Commands;
 

@@ -1,18 +1,14 @@
 using System.CommandLine;
 using Microsoft.ML;
-using Spectre.Console;
-using Ssn.MLNet.MLNetInterop;
-using Ssn.MLNet.Trainers.MLNetInterop;
-using Ssn.MLNet.Transforms;
-using Ssn.MLNet.Trainers.Transforms;
-using Ssn.MLNet.Data;
-using Ssn.MLNet.ResultFiles;
-using Ssn.MLNet.Imaging;
-using Ssn.MLNet.Samples.Cli;
-using Ssn.MLNet.Samples.Jobs;
-using Ssn.MLNet.Samples.Reporting;
-using Ssn.MLNet.Visualization;
 using Microsoft.ML.Data;
+using Spectre.Console;
+using Ssn.MLNet.Data;
+using Ssn.MLNet.Imaging;
+using Ssn.MLNet.ResultFiles;
+using Ssn.MLNet.Samples.Cli;
+using Ssn.MLNet.Samples.Reporting;
+using Ssn.MLNet.Transforms;
+using Ssn.MLNet.Visualization;
 
 namespace Ssn.MLNet.Samples.Commands;
 

@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Ssn.MLNet.Catalog;
-using Ssn.MLNet.Trainers;
 using Ssn.MLNet.Data;
 using Ssn.MLNet.Samples.Cli;
 

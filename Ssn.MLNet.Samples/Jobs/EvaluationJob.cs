@@ -1,12 +1,10 @@
 using System.Diagnostics;
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using Ssn.MLNet.Data;
 using Ssn.MLNet.Evaluation;
-using Ssn.MLNet.ResultFiles;
 using Ssn.MLNet.Imaging;
+using Ssn.MLNet.ResultFiles;
 using Ssn.MLNet.Transforms;
-using Ssn.MLNet.Trainers.Transforms;
 using Ssn.MLNet.Visualization;
 
 namespace Ssn.MLNet.Samples.Jobs;

@@ -4,7 +4,6 @@ using Spectre.Console;
 using Ssn.MLNet.Catalog;
 using Ssn.MLNet.Samples.Reporting;
 using Ssn.MLNet.Trainers;
-using Ssn.MLNet.Transforms;
 using Ssn.MLNet.Trainers.Transforms;
 
 namespace Ssn.MLNet.Samples.Jobs;

@@ -2,7 +2,6 @@ using OxyPlot;
 using OxyPlot.Axes;
 using OxyPlot.Series;
 using Ssn.MLNet.Evaluation;
-using Ssn.MLNet.Trainers.Evaluation;
 using Ssn.MLNet.Imaging;
 
 namespace Ssn.MLNet.Samples.Reporting;

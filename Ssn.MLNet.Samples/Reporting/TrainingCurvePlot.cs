@@ -1,9 +1,8 @@
-using Ssn.MLNet.Imaging;
 using OxyPlot;
 using OxyPlot.Axes;
 using OxyPlot.Legends;
 using OxyPlot.Series;
-using OxyPlot.SkiaSharp;
+using Ssn.MLNet.Imaging;
 using Ssn.MLNet.Trainers;
 
 namespace Ssn.MLNet.Samples.Reporting;

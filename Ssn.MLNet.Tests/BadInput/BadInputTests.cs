@@ -5,16 +5,12 @@ using Ssn.MLNet.Catalog;
 using Ssn.MLNet.Data;
 using Ssn.MLNet.Data.Synthetic;
 using Ssn.MLNet.Evaluation;
-using Ssn.MLNet.Trainers.Evaluation;
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.MLNetInterop;
-using Ssn.MLNet.Trainers.MLNetInterop;
 using Ssn.MLNet.Tests.Imaging;
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Tests.Onnx;
 using Ssn.MLNet.Trainers;
-using Ssn.MLNet.Transforms;
+using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Trainers.Transforms;
 
 namespace Ssn.MLNet.Tests.BadInput;

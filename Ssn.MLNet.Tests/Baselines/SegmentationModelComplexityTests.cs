@@ -1,6 +1,4 @@
-using Ssn.MLNet.Modeling;
 using Ssn.MLNet.Trainers.Modeling;
-using static TorchSharp.torch;
 
 namespace Ssn.MLNet.Tests.Baselines;
 

@@ -1,4 +1,3 @@
-using Microsoft.ML.Data;
 using Ssn.MLNet.Data;
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.Tests.Imaging;

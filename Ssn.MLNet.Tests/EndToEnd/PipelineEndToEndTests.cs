@@ -2,14 +2,12 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using Ssn.MLNet.Catalog;
+using Ssn.MLNet.Data;
 using Ssn.MLNet.Data.Augmentation;
 using Ssn.MLNet.Data.Synthetic;
-using Ssn.MLNet.Data;
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Samples.Bench;
 using Ssn.MLNet.Trainers;
-using Ssn.MLNet.Transforms;
+using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Trainers.Transforms;
 
 namespace Ssn.MLNet.Tests.EndToEnd;

@@ -1,5 +1,4 @@
 using Ssn.MLNet.Evaluation;
-using Ssn.MLNet.Trainers.Evaluation;
 
 namespace Ssn.MLNet.Tests.Evaluation;
 

@@ -1,6 +1,5 @@
 using Ssn.MLNet.Data;
 using Ssn.MLNet.Evaluation;
-using Ssn.MLNet.Trainers.Evaluation;
 
 namespace Ssn.MLNet.Tests.Evaluation;
 

@@ -1,8 +1,7 @@
 using System.Globalization;
 using Ssn.MLNet.Evaluation;
-using Ssn.MLNet.Trainers.Evaluation;
-using Ssn.MLNet.ResultFiles;
 using Ssn.MLNet.Imaging;
+using Ssn.MLNet.ResultFiles;
 using Ssn.MLNet.Tests.Imaging;
 
 namespace Ssn.MLNet.Tests.Export;

@@ -1,14 +1,9 @@
 using System.Text.Json;
 using Microsoft.ML;
-using Ssn.MLNet.Catalog;
-using Ssn.MLNet.Trainers;
-using Ssn.MLNet.Data;
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.Models;
 using Ssn.MLNet.Tests.Imaging;
 using Ssn.MLNet.Tests.RealData;
-using Ssn.MLNet.Transforms;
-using Ssn.MLNet.Trainers.Transforms;
 using static Ssn.MLNet.Tests.Samples.CliHarness;
 
 namespace Ssn.MLNet.Tests.Import;

@@ -1,19 +1,16 @@
-using System.Text;
 using System.Text.Json;
 using Microsoft.ML;
 using Ssn.MLNet.Catalog;
-using Ssn.MLNet.Trainers;
 using Ssn.MLNet.Data;
 using Ssn.MLNet.Imaging;
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
-using Ssn.MLNet.Trainers.Modeling.Import;
 using Ssn.MLNet.Models;
 using Ssn.MLNet.Tests.BadInput;
 using Ssn.MLNet.Tests.Imaging;
 using Ssn.MLNet.Tests.RealData;
-using Ssn.MLNet.Transforms;
+using Ssn.MLNet.Trainers.Modeling;
+using Ssn.MLNet.Trainers.Modeling.Import;
 using Ssn.MLNet.Trainers.Transforms;
+using Ssn.MLNet.Transforms;
 using static TorchSharp.torch;
 
 namespace Ssn.MLNet.Tests.Import;

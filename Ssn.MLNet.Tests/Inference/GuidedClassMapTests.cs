@@ -1,8 +1,5 @@
-using Ssn.MLNet.Inference;
-using Ssn.MLNet.Trainers.Inference;
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Tests.Onnx;
+using Ssn.MLNet.Trainers.Inference;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 

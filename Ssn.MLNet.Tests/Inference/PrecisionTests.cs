@@ -1,7 +1,5 @@
-using Ssn.MLNet.Inference;
-using Ssn.MLNet.Trainers.Inference;
 using Ssn.MLNet.Tests.Onnx;
-using static TorchSharp.torch;
+using Ssn.MLNet.Trainers.Inference;
 
 namespace Ssn.MLNet.Tests.Inference;
 

@@ -1,10 +1,7 @@
 using Ssn.MLNet.Inference;
-using Ssn.MLNet.Trainers.Inference;
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
-using Ssn.MLNet.OnnxRuntime;
-using Ssn.MLNet.Trainers.OnnxExport;
 using Ssn.MLNet.Tests.Onnx;
+using Ssn.MLNet.Trainers.Inference;
+using Ssn.MLNet.Trainers.Modeling;
 using static TorchSharp.torch;
 
 namespace Ssn.MLNet.Tests.Inference;

@@ -1,6 +1,5 @@
 using Ssn.MLNet.Instances;
 using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 
 namespace Ssn.MLNet.Tests.Instances;
 

@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Ssn.MLNet.MLNetInterop;
-using Ssn.MLNet.Trainers.MLNetInterop;
 
 namespace Ssn.MLNet.Tests.MLNetInterop;
 

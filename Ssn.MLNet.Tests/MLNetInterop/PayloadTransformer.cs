@@ -2,7 +2,6 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Ssn.MLNet.MLNetInterop;
-using Ssn.MLNet.Trainers.MLNetInterop;
 
 namespace Ssn.MLNet.Tests.MLNetInterop;
 

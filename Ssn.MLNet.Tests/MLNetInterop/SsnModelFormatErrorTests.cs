@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using Microsoft.ML;
 using Ssn.MLNet.MLNetInterop;
-using Ssn.MLNet.Trainers.MLNetInterop;
 using Ssn.MLNet.PersistenceProbe;
 
 namespace Ssn.MLNet.Tests.MLNetInterop;

@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Ssn.MLNet.MLNetInterop;
-using Ssn.MLNet.Trainers.MLNetInterop;
 using Ssn.MLNet.PersistenceProbe;
 
 namespace Ssn.MLNet.Tests.MLNetInterop;

@@ -1,7 +1,5 @@
-using Ssn.MLNet.Modeling;
 using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Trainers.Runtime;
-using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 

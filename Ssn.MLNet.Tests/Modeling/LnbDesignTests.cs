@@ -1,11 +1,6 @@
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using Ssn.MLNet.Modeling;
 using Ssn.MLNet.Trainers.Modeling;
-using Ssn.MLNet.OnnxRuntime;
 using Ssn.MLNet.Trainers.OnnxExport;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,9 +1,8 @@
 using System.Buffers.Binary;
 using System.Text.Json;
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Tests.Imaging;
 using Ssn.MLNet.Tests.Onnx;
+using Ssn.MLNet.Trainers.Modeling;
 using static TorchSharp.torch;
 
 namespace Ssn.MLNet.Tests.Modeling;

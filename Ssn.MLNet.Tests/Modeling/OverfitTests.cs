@@ -1,6 +1,4 @@
-using Ssn.MLNet.Modeling;
 using Ssn.MLNet.Trainers.Modeling;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Ssn.MLNet.Tests.Modeling;

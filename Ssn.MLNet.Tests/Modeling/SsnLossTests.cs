@@ -1,4 +1,3 @@
-using Ssn.MLNet.Modeling;
 using Ssn.MLNet.Trainers.Modeling;
 using static TorchSharp.torch;
 

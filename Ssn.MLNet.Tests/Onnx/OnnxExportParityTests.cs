@@ -1,7 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.OnnxRuntime;
+using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Trainers.OnnxExport;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;

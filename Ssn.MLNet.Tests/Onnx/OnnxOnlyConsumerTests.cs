@@ -1,18 +1,14 @@
 using Microsoft.ML;
 using Ssn.MLNet.Catalog;
-using Ssn.MLNet.Trainers;
-using Ssn.MLNet.Data;
 using Ssn.MLNet.Data.Synthetic;
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.MLNetInterop;
-using Ssn.MLNet.Trainers.MLNetInterop;
-using Ssn.MLNet.Tests.MLNetInterop;
 using Ssn.MLNet.OnnxRuntime;
-using Ssn.MLNet.Trainers.OnnxExport;
 using Ssn.MLNet.Tests.Imaging;
+using Ssn.MLNet.Tests.MLNetInterop;
 using Ssn.MLNet.Tests.Samples;
+using Ssn.MLNet.Trainers.OnnxExport;
 using Ssn.MLNet.Transforms;
-using Ssn.MLNet.Trainers.Transforms;
 
 namespace Ssn.MLNet.Tests.Onnx;
 

@@ -2,7 +2,6 @@ using System.Text;
 using Microsoft.ML.OnnxRuntime;
 using Ssn.MLNet.OnnxRuntime;
 using Ssn.MLNet.Trainers.OnnxExport;
-using static TorchSharp.torch;
 
 namespace Ssn.MLNet.Tests.Onnx;
 

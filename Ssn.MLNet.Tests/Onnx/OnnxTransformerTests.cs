@@ -2,12 +2,9 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using Ssn.MLNet.Catalog;
-using Ssn.MLNet.Trainers;
-using Ssn.MLNet.Data;
 using Ssn.MLNet.Data.Synthetic;
 using Ssn.MLNet.OnnxRuntime;
 using Ssn.MLNet.Trainers.OnnxExport;
-using Ssn.MLNet.Transforms;
 using Ssn.MLNet.Trainers.Transforms;
 
 namespace Ssn.MLNet.Tests.Onnx;

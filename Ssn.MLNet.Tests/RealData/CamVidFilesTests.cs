@@ -1,5 +1,5 @@
-using Ssn.MLNet.Tests.Imaging;
 using Ssn.MLNet.Data;
+using Ssn.MLNet.Tests.Imaging;
 
 namespace Ssn.MLNet.Tests.RealData;
 

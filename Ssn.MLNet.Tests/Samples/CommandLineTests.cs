@@ -1,14 +1,12 @@
 using System.Text.Json;
 using Ssn.MLNet.Catalog;
 using Ssn.MLNet.Data.Synthetic;
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
-using static Ssn.MLNet.Tests.Samples.CliHarness;
 using Ssn.MLNet.Samples.Cli;
-using Ssn.MLNet.Samples.Jobs;
 using Ssn.MLNet.Samples.Snippets;
 using Ssn.MLNet.Tests.MLNetInterop;
 using Ssn.MLNet.Trainers;
+using Ssn.MLNet.Trainers.Modeling;
+using static Ssn.MLNet.Tests.Samples.CliHarness;
 
 namespace Ssn.MLNet.Tests.Samples;
 

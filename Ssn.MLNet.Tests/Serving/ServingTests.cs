@@ -6,19 +6,16 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.ML;
 using Ssn.MLNet.Catalog;
-using Ssn.MLNet.Trainers;
 using Ssn.MLNet.Data;
 using Ssn.MLNet.Data.Synthetic;
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.MLNetInterop;
-using Ssn.MLNet.Trainers.MLNetInterop;
-using Ssn.MLNet.OnnxRuntime;
-using Ssn.MLNet.Trainers.OnnxExport;
 using Ssn.MLNet.Serving;
 using Ssn.MLNet.Tests.BadInput;
 using Ssn.MLNet.Tests.Onnx;
-using Ssn.MLNet.Transforms;
+using Ssn.MLNet.Trainers.OnnxExport;
 using Ssn.MLNet.Trainers.Transforms;
+using Ssn.MLNet.Transforms;
 
 namespace Ssn.MLNet.Tests.Serving;
 

@@ -1,5 +1,4 @@
 using Ssn.MLNet.Trainers.Optimization;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Ssn.MLNet.Tests.Trainers;

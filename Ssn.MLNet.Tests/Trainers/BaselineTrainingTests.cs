@@ -3,15 +3,11 @@ using Microsoft.ML.Data;
 using Ssn.MLNet.Catalog;
 using Ssn.MLNet.Data.Augmentation;
 using Ssn.MLNet.Data.Synthetic;
-using Ssn.MLNet.Inference;
-using Ssn.MLNet.Trainers.Inference;
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
-using Ssn.MLNet.OnnxRuntime;
-using Ssn.MLNet.Trainers.OnnxExport;
 using Ssn.MLNet.Trainers;
-using Ssn.MLNet.Transforms;
+using Ssn.MLNet.Trainers.Modeling;
+using Ssn.MLNet.Trainers.OnnxExport;
 using Ssn.MLNet.Trainers.Transforms;
+using Ssn.MLNet.Transforms;
 
 namespace Ssn.MLNet.Tests.Trainers;
 

@@ -4,11 +4,9 @@ using Ssn.MLNet.Catalog;
 using Ssn.MLNet.Data;
 using Ssn.MLNet.Data.Augmentation;
 using Ssn.MLNet.Data.Synthetic;
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Samples.Jobs;
 using Ssn.MLNet.Trainers;
-using Ssn.MLNet.Transforms;
+using Ssn.MLNet.Trainers.Modeling;
 using Ssn.MLNet.Trainers.Transforms;
 
 namespace Ssn.MLNet.Tests.Trainers;

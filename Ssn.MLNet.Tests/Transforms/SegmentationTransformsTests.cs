@@ -1,10 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Ssn.MLNet.Catalog;
-using Ssn.MLNet.Trainers;
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.Transforms;
-using Ssn.MLNet.Trainers.Transforms;
 
 namespace Ssn.MLNet.Tests.Transforms;
 

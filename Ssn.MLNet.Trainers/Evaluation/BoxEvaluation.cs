@@ -3,9 +3,8 @@ using Microsoft.ML.Data;
 using Microsoft.ML.TorchSharp;
 using Microsoft.ML.TorchSharp.AutoFormerV2;
 using Ssn.MLNet.Data;
-
 using Ssn.MLNet.Evaluation;
-using Ssn.MLNet.Trainers.Evaluation;
+
 namespace Ssn.MLNet.Trainers.Evaluation;
 
 /// <summary>

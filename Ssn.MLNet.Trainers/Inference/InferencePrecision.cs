@@ -1,5 +1,3 @@
-using Ssn.MLNet.Inference;
-using Ssn.MLNet.Trainers.Inference;
 namespace Ssn.MLNet.Trainers.Inference;
 
 /// <summary>Arithmetic of the encoder at inference.</summary>

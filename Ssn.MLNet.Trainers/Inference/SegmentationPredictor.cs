@@ -1,13 +1,11 @@
+using Ssn.MLNet.Inference;
 using Ssn.MLNet.Instances;
-using Ssn.MLNet.Modeling;
 using Ssn.MLNet.Trainers.Modeling;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
-using Ssn.MLNet.Inference;
-using Ssn.MLNet.Trainers.Inference;
 namespace Ssn.MLNet.Trainers.Inference;
 
 /// <summary>

@@ -1,12 +1,10 @@
 using Microsoft.ML;
-using Microsoft.ML.Data;
+using Ssn.MLNet.MLNetInterop;
 using Ssn.MLNet.OnnxRuntime;
 using Ssn.MLNet.Trainers.OnnxExport;
-using Ssn.MLNet.Transforms;
 using Ssn.MLNet.Trainers.Transforms;
+using Ssn.MLNet.Transforms;
 
-using Ssn.MLNet.MLNetInterop;
-using Ssn.MLNet.Trainers.MLNetInterop;
 namespace Ssn.MLNet.Trainers.MLNetInterop;
 
 /// <summary>The engine that runs a segmentation model's network.</summary>

@@ -1,5 +1,3 @@
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 namespace Ssn.MLNet.Trainers.Modeling;
 
 /// <summary>Regression loss of the instance module (paper Eq. 2 and Table 5).</summary>

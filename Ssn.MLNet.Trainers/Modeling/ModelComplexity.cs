@@ -1,9 +1,6 @@
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 namespace Ssn.MLNet.Trainers.Modeling;
 
 /// <summary>Size and cost of a network: parameters and convolution multiply-adds at a given input size (the cost side of the paper's Table 1).</summary>

@@ -4,11 +4,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ssn.MLNet.Imaging;
-using TorchSharp;
 using static TorchSharp.torch;
 
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 namespace Ssn.MLNet.Trainers.Modeling;
 
 /// <summary>What <see cref="NetworkWeights.LoadSafetensors(nn.Module, string, bool)"/> matched by name.</summary>

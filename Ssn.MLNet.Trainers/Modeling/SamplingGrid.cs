@@ -1,8 +1,6 @@
-using TorchSharp;
+using Ssn.MLNet.Modeling;
 using static TorchSharp.torch;
 
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 namespace Ssn.MLNet.Trainers.Modeling;
 
 /// <summary>

@@ -1,7 +1,5 @@
 using Ssn.MLNet.Trainers.Runtime;
 
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 namespace Ssn.MLNet.Trainers.Modeling;
 
 /// <summary>

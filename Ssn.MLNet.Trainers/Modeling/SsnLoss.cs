@@ -2,8 +2,6 @@ using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 namespace Ssn.MLNet.Trainers.Modeling;
 
 /// <summary>The parts of one loss evaluation; <see cref="Instance"/> is null when no instance target was given.</summary>

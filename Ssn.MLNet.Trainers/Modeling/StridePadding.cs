@@ -1,8 +1,6 @@
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 namespace Ssn.MLNet.Trainers.Modeling;
 
 /// <summary>Pads images for a stride-8 encoder (<see cref="SsnNetworkOptions.PaddedSize"/>, the one place that rounds).</summary>

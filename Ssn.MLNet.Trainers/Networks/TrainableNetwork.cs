@@ -1,11 +1,9 @@
 using System.Text.Json;
 using Microsoft.ML.Runtime;
-using Ssn.MLNet.Inference;
 using Ssn.MLNet.Trainers.Inference;
-using Ssn.MLNet.Modeling;
 using Ssn.MLNet.Trainers.Modeling;
-using Ssn.MLNet.Transforms;
 using Ssn.MLNet.Trainers.Transforms;
+using Ssn.MLNet.Transforms;
 using TorchSharp;
 using static TorchSharp.torch;
 

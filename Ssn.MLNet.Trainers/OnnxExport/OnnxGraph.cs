@@ -1,4 +1,3 @@
-using Ssn.MLNet.OnnxRuntime;
 namespace Ssn.MLNet.Trainers.OnnxExport;
 
 /// <summary>

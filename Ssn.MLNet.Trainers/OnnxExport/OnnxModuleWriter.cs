@@ -1,9 +1,7 @@
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 using static Ssn.MLNet.Trainers.OnnxExport.OnnxGraph;
+using static TorchSharp.torch;
 
-using Ssn.MLNet.OnnxRuntime;
 namespace Ssn.MLNet.Trainers.OnnxExport;
 
 /// <summary>Calibration (records the encoder convolutions' inputs and outputs) or quantisation (uses their ranges).</summary>

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
 
-using Ssn.MLNet.OnnxRuntime;
 namespace Ssn.MLNet.Trainers.OnnxExport;
 
 /// <summary>

@@ -1,15 +1,12 @@
-using Ssn.MLNet.Instances;
-using Ssn.MLNet.Transforms;
-using Ssn.MLNet.Trainers.Transforms;
-using Microsoft.ML.Runtime;
 using System.Globalization;
+using Microsoft.ML.Runtime;
 using Ssn.MLNet.Imaging;
-using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Instances;
+using Ssn.MLNet.OnnxRuntime;
 using Ssn.MLNet.Trainers.Modeling;
-using TorchSharp;
+using Ssn.MLNet.Trainers.Transforms;
 using static Ssn.MLNet.Trainers.OnnxExport.OnnxGraph;
 
-using Ssn.MLNet.OnnxRuntime;
 namespace Ssn.MLNet.Trainers.OnnxExport;
 
 /// <summary>

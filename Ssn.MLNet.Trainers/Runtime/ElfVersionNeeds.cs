@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
 
-using Ssn.MLNet.Trainers.Runtime;
 namespace Ssn.MLNet.Trainers.Runtime;
 
 /// <summary>

@@ -5,7 +5,6 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using TorchSharp;
 
-using Ssn.MLNet.Trainers.Runtime;
 namespace Ssn.MLNet.Trainers.Runtime;
 
 /// <summary>
@@ -22,7 +21,7 @@ namespace Ssn.MLNet.Trainers.Runtime;
 /// from the directory TorchSharp resolves it from, then that copy by absolute path. TorchSharp's own later loads
 /// by name are then satisfied by the already loaded libraries.</para>
 /// <para>Runs automatically when the assembly is loaded; call <see cref="EnsureLoaded"/> before using
-/// <c>TorchSharp.torch</c> directly from code that has not touched Ssn.MLNet yet.</para>
+/// <c>TorchSharp.torch</c> directly from code that has not touched Ssn.MLNet.Trainers yet.</para>
 /// </remarks>
 public static class TorchRuntime
 {
@@ -108,7 +107,7 @@ public static class TorchRuntime
             throw new TorchRuntimeException(
                 $"'{LibTorchSharp}' was not found. Searched: {string.Join(", ", dirs)}. " +
                 "The application must reference the libtorch package for its platform (libtorch-cpu-linux-x64 2.10.0, or TorchSharp-cpu): " +
-                "Ssn.MLNet references the managed TorchSharp package only, as TorchSharp's own convention asks.");
+                "Ssn.MLNet.Trainers references the managed TorchSharp package only, as TorchSharp's own convention asks.");
         string libtorchDir = dirs.FirstOrDefault(d => File.Exists(Path.Combine(d, "libtorch_cpu.so")))
                              ?? Path.GetDirectoryName(shipped)!;
 

@@ -2,14 +2,11 @@ using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 using Ssn.MLNet.Inference;
-using Ssn.MLNet.Trainers.Inference;
 using Ssn.MLNet.MLNetInterop;
-using Ssn.MLNet.Trainers.MLNetInterop;
-using Ssn.MLNet.Modeling;
+using Ssn.MLNet.Trainers.Inference;
 using Ssn.MLNet.Trainers.Modeling;
-
 using Ssn.MLNet.Transforms;
-using Ssn.MLNet.Trainers.Transforms;
+
 namespace Ssn.MLNet.Trainers.Transforms;
 
 /// <summary>

@@ -2,7 +2,6 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Ssn.MLNet.Instances;
-using Ssn.MLNet.Modeling;
 
 namespace Ssn.MLNet.Inference;
 

@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Transforms.Image;
 using Ssn.MLNet.Inference;
 
 namespace Ssn.MLNet.Transforms;

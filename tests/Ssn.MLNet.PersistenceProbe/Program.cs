@@ -3,6 +3,7 @@
 //        Ssn.MLNet.PersistenceProbe.dll <model.zip> --segment <image.png>...
 // Prints "type=<loaded transformer type>" then one transformed value per line (or, with --segment, the SHA-256 of
 // each image's PredictedLabel and PredictedInstanceIds); exit code 1 on failure.
+
 using Microsoft.ML;
 using Ssn.MLNet.PersistenceProbe;
 

@@ -1,9 +1,6 @@
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 namespace Ssn.MLNet.Trainers.Modeling;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 namespace Ssn.MLNet.Trainers.Modeling;
 
 /// <summary>The main convolution of a non-resampling ENet bottleneck (Paszke et al. 2016, Table 1, "Type").</summary>

@@ -1,9 +1,6 @@
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 namespace Ssn.MLNet.Trainers.Modeling;
 
 /// <summary>BatchNorm followed by PReLU, the "BR" unit ESPNet puts after each concatenation (Mehta et al. 2018, Fig. 4).</summary>

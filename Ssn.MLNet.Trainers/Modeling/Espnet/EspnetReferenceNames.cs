@@ -1,7 +1,5 @@
 using Ssn.MLNet.Trainers.Modeling.Import;
 
-using Ssn.MLNet.Modeling;
-using Ssn.MLNet.Trainers.Modeling;
 namespace Ssn.MLNet.Trainers.Modeling;
 
 /// <summary>

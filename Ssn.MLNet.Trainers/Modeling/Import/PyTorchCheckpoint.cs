@@ -4,8 +4,6 @@ using System.Text;
 using Ssn.MLNet.Imaging;
 using static TorchSharp.torch;
 
-using Ssn.MLNet.Trainers.Modeling.Import;
-using Ssn.MLNet.Modeling;
 namespace Ssn.MLNet.Trainers.Modeling.Import;
 
 /// <summary>

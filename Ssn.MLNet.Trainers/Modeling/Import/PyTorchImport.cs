@@ -1,12 +1,8 @@
-using Microsoft.ML.Runtime;
 using Ssn.MLNet.Catalog;
-using Ssn.MLNet.Trainers;
-using Ssn.MLNet.Transforms;
 using Ssn.MLNet.Trainers.Transforms;
+using Ssn.MLNet.Transforms;
 using static TorchSharp.torch;
 
-using Ssn.MLNet.Trainers.Modeling.Import;
-using Ssn.MLNet.Modeling;
 namespace Ssn.MLNet.Trainers.Modeling.Import;
 
 /// <summary>What a foreign checkpoint needs besides its tensors to become a model (see <see cref="PyTorchImport.ImportPyTorch"/>).</summary>

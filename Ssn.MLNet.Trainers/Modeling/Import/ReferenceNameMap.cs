@@ -1,7 +1,5 @@
 using System.Text.RegularExpressions;
 
-using Ssn.MLNet.Trainers.Modeling.Import;
-using Ssn.MLNet.Modeling;
 namespace Ssn.MLNet.Trainers.Modeling.Import;
 
 /// <summary>

@@ -1,7 +1,5 @@
 using static TorchSharp.torch;
 
-using Ssn.MLNet.Trainers.Modeling.Import;
-using Ssn.MLNet.Modeling;
 namespace Ssn.MLNet.Trainers.Modeling.Import;
 
 /// <summary>
