@@ -10,7 +10,7 @@ internal sealed class DatasetOptions
 
     public Option<DatasetFormat> Format { get; } = new("--format", "-f")
     {
-        Description = "Dataset layout: cityscapes, camvid, voc or folders.",
+        Description = "Dataset layout: cityscapes, camvid, voc, folders, coco (--annotations + --images) or yolo (--data dataset.yaml).",
         DefaultValueFactory = _ => DatasetFormat.Cityscapes,
     };
 
@@ -20,16 +20,22 @@ internal sealed class DatasetOptions
 
     public Option<string?> Masks { get; } = new("--masks") { Description = "Mask folder: 8-bit PNGs named like the images, value = class index, 255 = ignore (--format folders)." };
 
-    public Option<string?> Classes { get; } = new("--classes") { Description = "Class names for --format folders: comma-separated, or a text file with one name per line." };
+    public Option<string?> Classes { get; } = new("--classes") { Description = "Class names for --format folders, or the categories to keep for coco/yolo (default: all; others become background): comma-separated, or a text file with one name per line." };
+
+    public Option<string?> Annotations { get; } = new("--annotations") { Description = "COCO instance annotations JSON (--format coco; images under --images)." };
+
+    public Option<double?> HoldOut { get; } = new("--hold-out") { Description = "coco/yolo: split by image with a seeded shuffle (opt-in): this share of the images is --split val, the rest train." };
+
+    public Option<int> SplitSeed { get; } = new("--split-seed") { Description = "Seed of --hold-out's shuffle.", DefaultValueFactory = _ => 1 };
 
     public Option<string> MaskSuffix { get; } = new("--mask-suffix") { Description = "Text between the image stem and .png in mask names (--format folders).", DefaultValueFactory = _ => "" };
 
     public DatasetOptions(string defaultSplit) =>
-        Split = new("--split") { Description = "Split to read (cityscapes/camvid/voc).", DefaultValueFactory = _ => defaultSplit };
+        Split = new("--split") { Description = "Split to read (cityscapes/camvid/voc; yolo: a key of dataset.yaml; with --hold-out: val or train).", DefaultValueFactory = _ => defaultSplit };
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Data, Format, Split, Images, Masks, Classes, MaskSuffix }) command.Options.Add(o);
+        foreach (var o in new Option[] { Data, Format, Split, Images, Masks, Classes, MaskSuffix, Annotations, HoldOut, SplitSeed }) command.Options.Add(o);
     }
 
     public DatasetSpec Read(ParseResult parse) => new()
@@ -41,5 +47,8 @@ internal sealed class DatasetOptions
         Masks = parse.GetValue(Masks),
         Classes = DatasetSpec.ParseClasses(parse.GetValue(Classes)),
         MaskSuffix = parse.GetValue(MaskSuffix) ?? "",
+        Annotations = parse.GetValue(Annotations),
+        HoldOut = parse.GetValue(HoldOut),
+        SplitSeed = parse.GetValue(SplitSeed),
     };
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.ML;
 using Spectre.Console;
+using Ssn.MLNet.Data;
 using Ssn.MLNet.MLNetInterop;
 using Ssn.MLNet.Samples.Cli;
 using Ssn.MLNet.Samples.Jobs;
@@ -12,11 +13,15 @@ namespace Ssn.MLNet.Samples.Commands;
 /// <summary><c>train</c>: trains on a dataset in any supported format and saves <c>model.zip</c> and its training curve.</summary>
 internal static class TrainCommand
 {
+    /// <summary>The square crop that COCO and YOLO data train on unless --crop-width/--crop-height say otherwise.</summary>
+    internal const int InstanceFormatCrop = 384;
+
     public static Command Create(CliEnvironment env)
     {
         var dataset = new DatasetOptions("train");
         var valSplit = new Option<string>("--val-split") { Description = "Validation split evaluated after every epoch ('none' to skip).", DefaultValueFactory = _ => "val" };
-        var valImages = new Option<string?>("--val-images") { Description = "Validation image folder (--format folders)." };
+        var valImages = new Option<string?>("--val-images") { Description = "Validation image folder (--format folders, or coco with --val-annotations)." };
+        var valAnnotations = new Option<string?>("--val-annotations") { Description = "Validation COCO instance JSON (--format coco; images under --val-images, default --images)." };
         var valMasks = new Option<string?>("--val-masks") { Description = "Validation mask folder (--format folders)." };
         var output = new Option<string>("--out", "-o") { Description = "Model file to write.", DefaultValueFactory = _ => "model.zip" };
         var curve = new Option<string?>("--curve") { Description = "Training-curve PNG (default: next to the model, <model>-training-curve.png)." };
@@ -28,7 +33,7 @@ internal static class TrainCommand
         var trainer = new TrainerOptionsBinder();
         var command = new Command("train", "Train the Spatial Sampling Network (defaults: the paper's recipe) and save the model.");
         dataset.AddTo(command);
-        foreach (var o in new Option[] { recipe, valSplit, valImages, valMasks, output, curve }) command.Options.Add(o);
+        foreach (var o in new Option[] { recipe, valSplit, valImages, valMasks, valAnnotations, output, curve }) command.Options.Add(o);
         trainer.AddTo(command);
         CommandRunner.SetAction(command, env, async (p, token) =>
         {
@@ -40,9 +45,21 @@ internal static class TrainCommand
             // The trainer logs what --init-weights matched (and what not) to MLContext.Log: show that line.
             ml.Log += (_, e) => { if (e.RawMessage.StartsWith("Initial weights", StringComparison.Ordinal)) env.Console.MarkupLine(Markup.Escape(e.RawMessage)); };
             string split = p.GetValue(valSplit)!;
+            if (train is InstanceDataSource instances)
+            {
+                // Labelling-tool data: instances of every kept category, and images of many sizes (documented policy:
+                // random scale 0.5–2 then a 384×384 crop, padded with ignored pixels where the image is smaller).
+                if (p.GetValue(trainer.ThingClasses) is null) options.InstanceExtraction = options.InstanceExtraction with { ThingClasses = instances.ThingClasses };
+                if (p.GetValue(trainer.CropWidth) is null && options.Augmentation.CropWidth == 0) options.Augmentation.CropWidth = InstanceFormatCrop;
+                if (p.GetValue(trainer.CropHeight) is null && options.Augmentation.CropHeight == 0) options.Augmentation.CropHeight = InstanceFormatCrop;
+            }
             if (spec.Format == DatasetFormat.Folders)
             {
                 if (p.GetValue(valImages) is { } vi) options.ValidationSet = (spec with { Images = vi, Masks = p.GetValue(valMasks) ?? throw new CliException("--val-images needs --val-masks.") }).Open(ml);
+            }
+            else if (spec.Format == DatasetFormat.Coco && spec.HoldOut is null)
+            {
+                if (p.GetValue(valAnnotations) is { } va) options.ValidationSet = (spec with { Annotations = va, Images = p.GetValue(valImages) ?? spec.Images }).Open(ml);
             }
             else if (!split.Equals("none", StringComparison.OrdinalIgnoreCase))
                 options.ValidationSet = spec.WithSplit(split).Open(ml);

@@ -14,4 +14,10 @@ public enum DatasetFormat
 
     /// <summary>An image folder and a mask folder matched by file stem, with a class list.</summary>
     Folders,
+
+    /// <summary>COCO instance annotations: <c>--annotations instances.json --images folder</c> (one file per split).</summary>
+    Coco,
+
+    /// <summary>Ultralytics YOLO segmentation: <c>--data dataset.yaml</c> (its <c>train:</c>/<c>val:</c> define the splits).</summary>
+    Yolo,
 }

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Ssn.MLNet.Catalog;
 using Ssn.MLNet.Data;
+using Ssn.MLNet.Data.InstanceFormats;
 using Ssn.MLNet.Samples.Cli;
 
 namespace Ssn.MLNet.Samples.Jobs;
@@ -32,6 +33,20 @@ public sealed record DatasetSpec
     /// <summary>Text between the stem and <c>.png</c> in mask names (folders format).</summary>
     public string MaskSuffix { get; init; } = "";
 
+    /// <summary>COCO instance JSON (coco format).</summary>
+    public string? Annotations { get; init; }
+
+    /// <summary>An opt-in seeded split by image (coco and yolo formats): this share of the images is the <c>val</c> split,
+    /// the rest every other split; null uses the dataset's own splits.</summary>
+    public double? HoldOut { get; init; }
+
+    /// <summary>The seed of <see cref="HoldOut"/>'s shuffle.</summary>
+    public int SplitSeed { get; init; } = 1;
+
+    /// <summary>Whether the format carries instance annotations from a labelling tool (COCO, YOLO): their images come in
+    /// many sizes, evaluation uses COCO's mask AP.</summary>
+    public bool IsInstanceFormat => Format is DatasetFormat.Coco or DatasetFormat.Yolo;
+
     /// <summary>The same dataset with another split.</summary>
     public DatasetSpec WithSplit(string split) => this with { Split = split };
 
@@ -47,6 +62,8 @@ public sealed record DatasetSpec
                 string masks = Masks ?? (Root is null ? throw new CliException("--format folders needs --masks (or --data holding masks/).") : Path.Combine(Root, "masks"));
                 if (Classes is not { Count: > 0 }) throw new CliException("--format folders needs --classes (comma-separated class names, or a text file with one name per line).");
                 return data.LoadImageFolder(images, masks, Classes, MaskSuffix);
+            case DatasetFormat.Coco or DatasetFormat.Yolo:
+                return OpenInstances(ml);
             default:
                 if (string.IsNullOrWhiteSpace(Root)) throw new CliException("--data <root> is required.");
                 if (!Directory.Exists(Root)) throw new CliException($"dataset root '{Root}' does not exist.");
@@ -57,6 +74,34 @@ public sealed record DatasetSpec
                     DatasetFormat.Voc => data.LoadPascalVoc(Root, Split),
                     _ => throw new CliException($"unknown format {Format}."),
                 };
+        }
+    }
+
+    private InstanceDataSource OpenInstances(MLContext ml)
+    {
+        InstanceDataset dataset;
+        if (Format == DatasetFormat.Coco)
+        {
+            if (Annotations is null || Images is null) throw new CliException("--format coco needs --annotations <instances.json> and --images <folder>.");
+            dataset = Ssn.MLNet.Data.InstanceFormats.CocoInstances.Read(Annotations, Images);
+        }
+        else
+        {
+            if (string.IsNullOrWhiteSpace(Root)) throw new CliException("--format yolo needs --data <dataset.yaml or the folder holding it>.");
+            dataset = YoloSegmentation.Read(Root, HoldOut is null ? Split : "train");
+        }
+        if (HoldOut is { } share)
+        {
+            var (kept, heldOut) = dataset.SplitByImage(share, SplitSeed);
+            dataset = Split.Equals("val", StringComparison.OrdinalIgnoreCase) ? heldOut : kept;
+        }
+        try
+        {
+            return ml.Segmentation().Data.LoadInstances(dataset, Classes);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException($"--classes: {e.Message}");
         }
     }
 

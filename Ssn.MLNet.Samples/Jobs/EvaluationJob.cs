@@ -36,7 +36,13 @@ internal sealed class EvaluationJob
     {
         if (!data.ClassNames.SequenceEqual(classNames))
             throw new InvalidDataException($"The model predicts {classNames.Count} classes ({string.Join(", ", classNames.Take(4))}, …) but the dataset has {data.ClassNames.Count} ({string.Join(", ", data.ClassNames.Take(4))}, …).");
-        var evaluator = SegmentationEvaluator.For(classNames, data.HasInstances);
+        // Labelling-tool data (COCO, YOLO) is scored by COCO's mask AP; Cityscapes classes by the Cityscapes protocol.
+        var evaluator = data is InstanceDataSource
+            ? new SegmentationEvaluator(classNames, new SegmentationEvaluatorOptions
+            {
+                AveragePrecision = true, InstanceProtocol = InstanceProtocol.Coco, InstanceColumnName = SegmentationColumns.InstanceIds,
+            })
+            : SegmentationEvaluator.For(classNames, data.HasInstances);
         bool cityscapes = classNames.SequenceEqual(CityscapesLabels.TrainClassNames);
         var results = cityscapes && CityscapesResultsDirectory is not null ? new CityscapesResultsWriter(CityscapesResultsDirectory) : null;
         var overlay = new OverlayOptions { Palette = SegmentationPalette.For(classNames) };
@@ -59,7 +65,7 @@ internal sealed class EvaluationJob
             Progress?.Invoke(++done, data.Count);
         }, token);
         var (ms, w, h) = TimeInference(ml, model, data, TimingRuns);
-        return new EvaluationReport(measured.Semantic!, measured.Instances, ms, w, h, done, overlays);
+        return new EvaluationReport(measured.Semantic!, measured.Instances, ms, w, h, done, overlays) { CocoInstances = measured.CocoInstances };
     }
 
     /// <summary>

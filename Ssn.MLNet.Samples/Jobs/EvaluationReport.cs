@@ -11,4 +11,8 @@ namespace Ssn.MLNet.Samples.Jobs;
 /// <param name="ImageCount">Images evaluated.</param>
 /// <param name="OverlayCount">Overlay PNGs written.</param>
 public sealed record EvaluationReport(SegmentationMetrics Semantic, InstanceSegmentationMetrics? Instances, double InferenceMsPerImage,
-    int Width, int Height, int ImageCount, int OverlayCount);
+    int Width, int Height, int ImageCount, int OverlayCount)
+{
+    /// <summary>COCO mask AP, for labelling-tool data (COCO, YOLO); null otherwise.</summary>
+    public CocoMaskMetrics? CocoInstances { get; init; }
+}

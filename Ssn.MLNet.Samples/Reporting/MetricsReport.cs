@@ -25,14 +25,25 @@ internal static class MetricsReport
             ["meanClassAccuracy"] = Number(m.MeanClassAccuracy),
             ["meanInstanceIoU"] = Number(m.MeanInstanceIoU),
             ["perClassIoU"] = perClass,
-            ["ap"] = Number(report.Instances?.AP ?? double.NaN),
-            ["ap50"] = Number(report.Instances?.AP50 ?? double.NaN),
-            ["ap75"] = Number(report.Instances?.AP75 ?? double.NaN),
+            ["ap"] = Number(report.CocoInstances?.AP ?? report.Instances?.AP ?? double.NaN),
+            ["ap50"] = Number(report.CocoInstances?.AP50 ?? report.Instances?.AP50 ?? double.NaN),
+            ["ap75"] = Number(report.CocoInstances?.AP75 ?? report.Instances?.AP75 ?? double.NaN),
             ["inferenceMsPerImage"] = Number(report.InferenceMsPerImage),
             ["imageSize"] = new JsonObject { ["width"] = report.Width, ["height"] = report.Height },
             ["valImages"] = report.ImageCount,
             ["datasetRoot"] = Path.GetFullPath(datasetRoot),
         };
+        if (report.CocoInstances is { } coco)
+        {
+            json["apSmall"] = Number(coco.APSmall);
+            json["apMedium"] = Number(coco.APMedium);
+            json["apLarge"] = Number(coco.APLarge);
+            json["instanceProtocol"] = "coco";
+            var perCategory = new JsonObject();
+            foreach (var (category, ap) in coco.PerCategoryAP) perCategory[m.ClassNames[category]] = Number(ap);
+            json["perClassAP"] = perCategory;
+        }
+        else if (report.Instances is not null) json["instanceProtocol"] = "cityscapes";
         if (report.Instances is { } inst)
         {
             var ap50 = new JsonObject();
@@ -58,6 +69,12 @@ internal static class MetricsReport
         summary.AddRow(Markup.Escape($"mean IoU ({split})"), F(m.MeanIoU));
         summary.AddRow("pixel accuracy", F(m.PixelAccuracy));
         summary.AddRow("mean class accuracy", F(m.MeanClassAccuracy));
+        if (report.CocoInstances is { } coco)
+        {
+            summary.AddRow("mask AP (COCO)", F(coco.AP));
+            summary.AddRow("AP50 / AP75", $"{F(coco.AP50)} / {F(coco.AP75)}");
+            summary.AddRow("AP small / medium / large", $"{F(coco.APSmall)} / {F(coco.APMedium)} / {F(coco.APLarge)}");
+        }
         if (report.Instances is { } inst)
         {
             summary.AddRow("iIoU", F(m.MeanInstanceIoU));

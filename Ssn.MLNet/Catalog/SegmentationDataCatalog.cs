@@ -1,5 +1,7 @@
 using Microsoft.ML;
+using Microsoft.ML.Runtime;
 using Ssn.MLNet.Data;
+using Ssn.MLNet.Data.InstanceFormats;
 
 namespace Ssn.MLNet.Catalog;
 
@@ -34,4 +36,30 @@ public sealed class SegmentationDataCatalog
     public ImageFolderDataSource LoadImageFolder(string imageFolder, string maskFolder, IReadOnlyList<string> classNames, string maskSuffix = "",
         (int Width, int Height)? imageSize = null) =>
         new(imageFolder, maskFolder, classNames, maskSuffix, imageSize);
+
+    /// <summary>
+    /// COCO instance annotations (<c>instances_*.json</c>: polygons and RLE, <c>iscrowd</c>) with images under
+    /// <paramref name="imagesDirectory"/>: classes <c>background</c> + <paramref name="categories"/> (default: all), instance
+    /// maps for the instance module (see <see cref="InstanceDataSource"/>). One file per split, as COCO ships them.
+    /// </summary>
+    public InstanceDataSource LoadCoco(string annotationsJson, string imagesDirectory, IReadOnlyList<string>? categories = null) =>
+        LoadInstances(CocoInstances.Read(annotationsJson, imagesDirectory), categories);
+
+    /// <summary>
+    /// Ultralytics YOLO segmentation (a <c>dataset.yaml</c> or the folder holding it; <paramref name="split"/> is one of its
+    /// <c>train:</c>/<c>val:</c>/<c>test:</c> entries): classes <c>background</c> + <paramref name="categories"/> (default: all
+    /// of <c>names:</c>). Label files without an image are skipped with a warning naming them (<c>MLContext.Log</c>).
+    /// </summary>
+    public InstanceDataSource LoadYolo(string datasetYaml, string split = "train", IReadOnlyList<string>? categories = null) =>
+        LoadInstances(YoloSegmentation.Read(datasetYaml, split), categories);
+
+    /// <summary>Instance annotations already read (e.g. one part of <see cref="InstanceDataset.SplitByImage"/>) as a source;
+    /// the dataset's warnings (skipped files, each named) go to <c>MLContext.Log</c>.</summary>
+    public InstanceDataSource LoadInstances(InstanceDataset dataset, IReadOnlyList<string>? categories = null)
+    {
+        var source = new InstanceDataSource(dataset, categories);
+        using var channel = ((IChannelProvider)Environment).Start("InstanceData");
+        foreach (string warning in dataset.Warnings) channel.Warning(MessageSensitivity.None, warning);
+        return source;
+    }
 }

@@ -19,6 +19,7 @@ public sealed class SegmentationEvaluator
     private readonly SegmentationMetricsAccumulator? semantic;
     private readonly BoundaryMetricsAccumulator? boundary;
     private readonly InstanceSegmentationEvaluator? instances;
+    private readonly CocoMaskEvaluator? coco;
 
     /// <summary>An empty evaluation of a model predicting <paramref name="classNames"/>.</summary>
     /// <param name="classNames">The classes, indexed by class id (train id).</param>
@@ -30,7 +31,8 @@ public sealed class SegmentationEvaluator
         ClassNames = classNames;
         if (this.options.Semantic) semantic = new SegmentationMetricsAccumulator(classNames.Count, classNames);
         if (this.options.Boundary) boundary = new BoundaryMetricsAccumulator(classNames.Count, classNames, this.options.BoundaryRadius);
-        if (this.options.AveragePrecision) instances = new InstanceSegmentationEvaluator();
+        if (this.options.AveragePrecision && this.options.InstanceProtocol == InstanceProtocol.Cityscapes) instances = new InstanceSegmentationEvaluator();
+        if (this.options.AveragePrecision && this.options.InstanceProtocol == InstanceProtocol.Coco) coco = new CocoMaskEvaluator();
     }
 
     /// <summary>
@@ -70,12 +72,13 @@ public sealed class SegmentationEvaluator
             else semantic.Add(image.Truth, image.Predicted, truthIds);
         }
         boundary?.Add(image.Truth, image.Predicted, image.Width);
-        if (instances is not null)
+        if (instances is not null || coco is not null)
         {
             if (truthIds is null || image.PredictedInstanceIds is null || image.InstanceClasses is null || image.InstanceScores is null)
                 throw new ArgumentException("Average precision needs the ground-truth instance map and the predicted instance map, classes and scores.", nameof(image));
-            instances.Add(truthIds, image.Width, image.Height,
-                PredictedInstance.FromInstanceMap(image.PredictedInstanceIds, image.InstanceClasses, image.InstanceScores));
+            var predicted = PredictedInstance.FromInstanceMap(image.PredictedInstanceIds, image.InstanceClasses, image.InstanceScores);
+            instances?.Add(truthIds, image.Width, image.Height, predicted);
+            coco?.Add(CocoTruth(truthIds), predicted.Select(p => new CocoDetection(p.TrainId, (float)p.Confidence, p.PixelIndices.ToArray())).ToArray());
         }
         ImageCount++;
     }
@@ -91,7 +94,7 @@ public sealed class SegmentationEvaluator
         ArgumentNullException.ThrowIfNull(scored);
         var o = options;
         var s = scored.Schema;
-        bool predictedInstances = instances is not null || (onImage is not null && s.GetColumnOrNull(o.PredictedInstanceIdsColumnName) is not null);
+        bool predictedInstances = instances is not null || coco is not null || (onImage is not null && s.GetColumnOrNull(o.PredictedInstanceIdsColumnName) is not null);
         var label = o.Semantic || o.Boundary ? Vector(s, o.LabelColumnName, NumberDataViewType.Byte, "ground-truth label") : (DataViewSchema.Column?)null;
         var predicted = o.Semantic || o.Boundary ? Vector(s, o.PredictedLabelColumnName, NumberDataViewType.Byte, "predicted label") : (DataViewSchema.Column?)null;
         var truthIds = o.InstanceColumnName is { } ic ? Vector(s, ic, NumberDataViewType.Int32, "ground-truth instance") : (DataViewSchema.Column?)null;
@@ -161,7 +164,25 @@ public sealed class SegmentationEvaluator
 
     /// <summary>The metrics of everything added so far.</summary>
     public SegmentationEvaluationResult GetResult() =>
-        new(semantic?.GetMetrics(), boundary?.GetMetrics(), instances?.GetMetrics(), ImageCount);
+        new(semantic?.GetMetrics(), boundary?.GetMetrics(), instances?.GetMetrics(), ImageCount) { CocoInstances = coco?.Compute() };
+
+    /// <summary>
+    /// COCO ground truth from an instance map in the encoding of <see cref="Data.InstanceDataSource"/>: <c>c·1000 + n</c> is
+    /// an instance of class c, a plain <c>c</c> (1–999) a crowd region of class c.
+    /// </summary>
+    internal static IReadOnlyList<CocoGroundTruth> CocoTruth(ReadOnlySpan<int> ids)
+    {
+        var pixels = new Dictionary<int, List<int>>();
+        for (int i = 0; i < ids.Length; i++)
+        {
+            if (ids[i] <= 0) continue;
+            if (!pixels.TryGetValue(ids[i], out var list)) pixels[ids[i]] = list = [];
+            list.Add(i);
+        }
+        return pixels.OrderBy(kv => kv.Key).Select(kv => kv.Key >= CityscapesLabels.InstanceIdDivisor
+            ? new CocoGroundTruth(kv.Key / CityscapesLabels.InstanceIdDivisor, kv.Value.ToArray())
+            : new CocoGroundTruth(kv.Key, kv.Value.ToArray(), IsCrowd: true)).ToArray();
+    }
 
     private static ValueGetter<T>? Getter<T>(DataViewRowCursor cursor, DataViewSchema.Column? column) =>
         column is { } c ? cursor.GetGetter<T>(c) : null;
@@ -188,8 +209,11 @@ public sealed record SegmentationEvaluatorOptions
     /// <summary>Half-width in pixels of the boundary band (default <see cref="BoundaryMetrics.DefaultRadius"/>).</summary>
     public int BoundaryRadius { get; init; } = BoundaryMetrics.DefaultRadius;
 
-    /// <summary>AP and AP50 by the Cityscapes instance protocol (default false; needs <see cref="InstanceColumnName"/>).</summary>
+    /// <summary>Instance AP (default false; needs <see cref="InstanceColumnName"/>), by <see cref="InstanceProtocol"/>.</summary>
     public bool AveragePrecision { get; init; }
+
+    /// <summary>The AP protocol (default <see cref="Evaluation.InstanceProtocol.Cityscapes"/>).</summary>
+    public InstanceProtocol InstanceProtocol { get; init; } = InstanceProtocol.Cityscapes;
 
     /// <summary>Ground-truth train-id map column (default <c>Label</c>).</summary>
     public string LabelColumnName { get; init; } = SegmentationColumns.Label;
@@ -232,4 +256,18 @@ public sealed record EvaluatedImage(int Width, int Height, byte[] Truth, byte[] 
 /// <param name="Instances">AP and AP50 (Cityscapes instance protocol).</param>
 /// <param name="ImageCount">Images evaluated.</param>
 public sealed record SegmentationEvaluationResult(SegmentationMetrics? Semantic, SegmentationMetrics? Boundary,
-    InstanceSegmentationMetrics? Instances, int ImageCount);
+    InstanceSegmentationMetrics? Instances, int ImageCount)
+{
+    /// <summary>COCO mask AP (AP, AP50, AP75, small/medium/large) when the protocol was <see cref="InstanceProtocol.Coco"/>.</summary>
+    public CocoMaskMetrics? CocoInstances { get; init; }
+}
+
+/// <summary>How instance AP is computed.</summary>
+public enum InstanceProtocol
+{
+    /// <summary>The Cityscapes benchmark's (<see cref="InstanceSegmentationEvaluator"/>): AP over IoU 0.5:0.05:0.95, AP50; Cityscapes label ids.</summary>
+    Cityscapes,
+
+    /// <summary>COCO's mask AP (<see cref="CocoMaskEvaluator"/>): AP, AP50, AP75, small/medium/large; classes are train ids, crowd regions ignored.</summary>
+    Coco,
+}

@@ -19,4 +19,25 @@ public sealed record AnnotatedImage(string ImagePath, int Width, int Height, IRe
 /// <param name="CategoryNames">Category names by index (YOLO class ids; COCO categories in id order).</param>
 /// <param name="Images">Images in file-name order.</param>
 /// <param name="Warnings">What was skipped and why (e.g. a label file without its image), each naming the file.</param>
-public sealed record InstanceDataset(IReadOnlyList<string> CategoryNames, IReadOnlyList<AnnotatedImage> Images, IReadOnlyList<string> Warnings);
+public sealed record InstanceDataset(IReadOnlyList<string> CategoryNames, IReadOnlyList<AnnotatedImage> Images, IReadOnlyList<string> Warnings)
+{
+    /// <summary>
+    /// A seeded split by image (opt-in, for datasets that ship one split): the images are shuffled with
+    /// <paramref name="seed"/> (the same order on every machine) and the first <c>round(fraction · count)</c> (at least one)
+    /// form the held-out part; both parts keep file-name order.
+    /// </summary>
+    /// <param name="heldOutFraction">The share of images held out, in (0, 1).</param>
+    /// <param name="seed">The shuffle's seed.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The fraction leaves one part empty.</exception>
+    public (InstanceDataset Kept, InstanceDataset HeldOut) SplitByImage(double heldOutFraction, int seed)
+    {
+        int held = Math.Max(1, (int)Math.Round(heldOutFraction * Images.Count, MidpointRounding.AwayFromZero));
+        if (!(heldOutFraction > 0 && heldOutFraction < 1) || held >= Images.Count)
+            throw new ArgumentOutOfRangeException(nameof(heldOutFraction), heldOutFraction, $"The held-out share must leave images on both sides of the split ({Images.Count} images).");
+        var order = Enumerable.Range(0, Images.Count).ToArray();
+        new Random(seed).Shuffle(order);
+        var heldOut = order.Take(held).ToHashSet();
+        return (this with { Images = Images.Where((_, i) => !heldOut.Contains(i)).ToArray() },
+                this with { Images = Images.Where((_, i) => heldOut.Contains(i)).ToArray() });
+    }
+}
