@@ -22,7 +22,8 @@ internal static class EvaluateCommand
         var command = new Command("evaluate", "Evaluate a model on a labelled dataset: mean IoU, accuracies, per-class IoU, AP/AP50 (Cityscapes protocol).");
         command.Options.Add(modelOption);
         dataset.AddTo(command);
-        foreach (var o in new Option[] { output, overlays, results }) command.Options.Add(o);
+        var cocoResults = new Option<bool>("--coco-results") { Description = "Also write the instances as a COCO results file (coco-results.json: image_id, category_id, RLE segmentation, score; --format coco or yolo)." };
+        foreach (var o in new Option[] { output, overlays, results, cocoResults }) command.Options.Add(o);
         backend.AddTo(command);
         CommandRunner.SetAction(command, env, async (p, token) =>
         {
@@ -37,6 +38,8 @@ internal static class EvaluateCommand
                 OverlayDirectory = p.GetValue(overlays) > 0 ? Path.Combine(outDir, "overlays") : null,
                 MaxOverlays = p.GetValue(overlays),
                 CityscapesResultsDirectory = p.GetValue(results) ? Path.Combine(outDir, "cityscapes-results") : null,
+                CocoResultsPath = !p.GetValue(cocoResults) ? null
+                    : spec.IsInstanceFormat ? Path.Combine(outDir, "coco-results.json") : throw new CliException("--coco-results needs --format coco or yolo (the results name the dataset's image and category ids)."),
             }, token);
             var json = MetricsReport.ToJson(report, spec.Root ?? spec.Images ?? "", new Dictionary<string, JsonNode?>
             {

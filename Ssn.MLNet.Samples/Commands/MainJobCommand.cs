@@ -133,11 +133,7 @@ internal static class MainJobCommand
     internal static Task<EvaluationReport> EvaluateAsync(IAnsiConsole console, MLContext ml, ITransformer model, IReadOnlyList<string> classNames,
         Ssn.MLNet.Data.SegmentationDataSource data, EvaluationJob job, CancellationToken token) =>
         ConsoleProgress.RunAsync(console, $"Evaluating {data.Count} images", data.Count, task =>
-            new EvaluationJob
-            {
-                OverlayDirectory = job.OverlayDirectory, MaxOverlays = job.MaxOverlays, CityscapesResultsDirectory = job.CityscapesResultsDirectory,
-                TimingRuns = job.TimingRuns, Progress = (done, _) => task.Value = done,
-            }.Run(ml, model, classNames, data, token));
+            (job with { Progress = (done, _) => task.Value = done }).Run(ml, model, classNames, data, token));
 }
 
 /// <summary>Everything the main job needs (defaults in <see cref="MainJobDefaults"/>).</summary>

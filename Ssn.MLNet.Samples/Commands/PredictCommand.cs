@@ -1,8 +1,11 @@
 using System.CommandLine;
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Spectre.Console;
 using Ssn.MLNet.Data;
+using Ssn.MLNet.Data.InstanceFormats;
+using Ssn.MLNet.Evaluation;
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.ResultFiles;
 using Ssn.MLNet.Samples.Cli;
@@ -25,10 +28,12 @@ internal static class PredictCommand
         var modelOption = new Option<string>("--model", "-m") { Description = "Model file (model.zip), or a pretrained model's name (camvid-ssn, camvid-espnet, cityscapes-espnet).", Required = true };
         var inputs = new Argument<string[]>("inputs") { Description = "Image files and/or folders of images (.png, .jpg, .jpeg, .bmp; folders are searched recursively).", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--out", "-o") { Description = "Output folder.", DefaultValueFactory = _ => "ssn-predictions" };
+        var cocoResults = new Option<bool>("--coco-results") { Description = "Also write coco-results.json (COCO results format: image_id = the file name when it is a number, else the image's position; category_id = the model's class index; RLE masks)." };
         var command = new Command("predict", "Predict classes and instances of images: coloured PNGs, overlays, instance maps, Cityscapes results.");
         command.Options.Add(modelOption);
         command.Arguments.Add(inputs);
         command.Options.Add(output);
+        command.Options.Add(cocoResults);
         var backend = new BackendOption();
         backend.AddTo(command);
         CommandRunner.SetAction(command, env, async (p, token) =>
@@ -41,6 +46,8 @@ internal static class PredictCommand
             var results = cityscapes ? new CityscapesResultsWriter(Path.Combine(outDir, "cityscapes-results")) : null;
             var palette = SegmentationPalette.For(model.ClassNames);
             int instances = 0;
+            var coco = p.GetValue(cocoResults) ? new List<CocoResult>() : null;
+            var position = files.Select((f, i) => (f, i)).DistinctBy(x => x.f).ToDictionary(x => x.f, x => (long)x.i);
             // Through the ML.NET transformer, which predicts consecutive images of one size as a batch; images are
             // decoded as the cursor reaches them.
             var rows = ml.Data.LoadFromEnumerable(files.Select(f => new ImageRow { Image = ImageFile.ReadRgb(f).ToMLImage(), Path = f }));
@@ -59,11 +66,19 @@ internal static class PredictCommand
                     LabelPng.WriteGray16(Path.Combine(outDir, name + "_instances.png"), new Raster<int>(image.Width, image.Height, row.PredictedInstanceIds));
                     results?.Write(row.Path, row.PredictedLabel, image.Width, image.Height, row.PredictedInstanceIds, row.InstanceClasses, row.InstanceScores);
                     instances += row.InstanceClasses.Length;
+                    if (coco is not null)
+                    {
+                        long imageId = long.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out long id) ? id : position[row.Path];
+                        coco.AddRange(PredictedInstance.FromInstanceMap(row.PredictedInstanceIds, row.InstanceClasses, row.InstanceScores)
+                            .Select(k => new CocoResult(imageId, k.TrainId, (float)k.Confidence, k.PixelIndices.ToArray(), image.Width, image.Height)));
+                    }
                     task.Increment(1);
                 }
                 return 0;
             });
-            env.Console.MarkupLine(Markup.Escape($"{files.Count} images, {instances} instances → {outDir}" + (cityscapes ? " (Cityscapes results in cityscapes-results/)" : "")));
+            if (coco is not null) CocoResults.Write(Path.Combine(outDir, "coco-results.json"), coco);
+            env.Console.MarkupLine(Markup.Escape($"{files.Count} images, {instances} instances → {outDir}" + (cityscapes ? " (Cityscapes results in cityscapes-results/)" : "") +
+                                                 (coco is null ? "" : " (COCO results in coco-results.json)")));
             return 0;
         });
         return command;

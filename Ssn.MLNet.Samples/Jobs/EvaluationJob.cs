@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Ssn.MLNet.Data;
+using Ssn.MLNet.Data.InstanceFormats;
 using Ssn.MLNet.Evaluation;
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.ResultFiles;
@@ -14,7 +15,7 @@ namespace Ssn.MLNet.Samples.Jobs;
 /// data with instances, AP by the official protocol), writes overlays (prediction next to ground truth) and the
 /// Cityscapes results files, then times single-image inference. Memory stays at one batch of images.
 /// </summary>
-internal sealed class EvaluationJob
+internal sealed record EvaluationJob
 {
     /// <summary>Folder for overlay PNGs, or null for none.</summary>
     public string? OverlayDirectory { get; init; }
@@ -24,6 +25,9 @@ internal sealed class EvaluationJob
 
     /// <summary>Root of the Cityscapes results (<c>pixel/</c>, <c>instance/</c>), or null; only for Cityscapes-class models.</summary>
     public string? CityscapesResultsDirectory { get; init; }
+
+    /// <summary>COCO results JSON to write (labelling-tool data only: image and category ids of the dataset), or null.</summary>
+    public string? CocoResultsPath { get; init; }
 
     /// <summary>Called after each image with (done, total).</summary>
     public Action<int, int>? Progress { get; init; }
@@ -47,9 +51,22 @@ internal sealed class EvaluationJob
         var results = cityscapes && CityscapesResultsDirectory is not null ? new CityscapesResultsWriter(CityscapesResultsDirectory) : null;
         var overlay = new OverlayOptions { Palette = SegmentationPalette.For(classNames) };
         int done = 0, overlays = 0;
+        if (CocoResultsPath is not null && data is not InstanceDataSource)
+            throw new InvalidOperationException("COCO results files name the dataset's image and category ids: they need COCO or YOLO data.");
+        var cocoResults = new List<CocoResult>();
         var measured = evaluator.Evaluate(model.Transform(data), image =>
         {
             string imagePath = image.ImagePath!;
+            if (CocoResultsPath is not null && data is InstanceDataSource instances)
+            {
+                int row = instances.RowOf(imagePath);
+                foreach (var p in PredictedInstance.FromInstanceMap(image.PredictedInstanceIds!, image.InstanceClasses!, image.InstanceScores!))
+                {
+                    if (p.TrainId < 1) continue; // background is no category
+                    var (imageId, categoryId) = instances.CocoIds(row, p.TrainId);
+                    cocoResults.Add(new CocoResult(imageId, categoryId, (float)p.Confidence, p.PixelIndices.ToArray(), image.Width, image.Height));
+                }
+            }
             results?.Write(imagePath, image.Predicted, image.Width, image.Height, image.PredictedInstanceIds!, image.InstanceClasses!, image.InstanceScores!);
             if (OverlayDirectory is not null && overlays < MaxOverlays)
             {
@@ -64,6 +81,7 @@ internal sealed class EvaluationJob
             }
             Progress?.Invoke(++done, data.Count);
         }, token);
+        if (CocoResultsPath is not null) CocoResults.Write(CocoResultsPath, cocoResults);
         var (ms, w, h) = TimeInference(ml, model, data, TimingRuns);
         return new EvaluationReport(measured.Semantic!, measured.Instances, ms, w, h, done, overlays) { CocoInstances = measured.CocoInstances };
     }

@@ -34,7 +34,7 @@ public sealed class InstanceFormatCommandLineTests
         Assert.AreEqual(0, train.Code, train.Error + train.Output);
         StringAssert.Contains(train.Output.Replace("\n", ""), "Training on 6 images (Yolo, 3 classes)");
 
-        var evaluate = Invoke("evaluate", "--model", model, "--format", "yolo", "--data", dir.File("data.yaml"), "--split", "val", "--out", dir.File("eval"));
+        var evaluate = Invoke("evaluate", "--model", model, "--format", "yolo", "--data", dir.File("data.yaml"), "--split", "val", "--out", dir.File("eval"), "--coco-results");
         Assert.AreEqual(0, evaluate.Code, evaluate.Error + evaluate.Output);
         using var json = JsonDocument.Parse(File.ReadAllText(dir.File("eval/metrics.json")));
         var root = json.RootElement;
@@ -46,6 +46,24 @@ public sealed class InstanceFormatCommandLineTests
         Assert.IsTrue(sizes.Contains(JsonValueKind.Number), string.Join(", ", sizes));
         Assert.AreEqual(JsonValueKind.Null, root.GetProperty("apLarge").ValueKind, "no instance is larger than 96²");
         Assert.AreEqual(6, root.GetProperty("valImages").GetInt32());
+
+        // The COCO results file: one entry per predicted instance, ids of the dataset (YOLO: numeric file names, class ids),
+        // masks as compressed RLE that decode to a mask of the image's size.
+        using var results = JsonDocument.Parse(File.ReadAllText(dir.File("eval/coco-results.json")));
+        foreach (var r in results.RootElement.EnumerateArray())
+        {
+            long imageId = r.GetProperty("image_id").GetInt64();
+            Assert.IsTrue(imageId is >= 0 and < 6, $"image_id {imageId}");
+            Assert.IsTrue(r.GetProperty("category_id").GetInt32() is 0 or 1, "YOLO class ids");
+            var size = r.GetProperty("segmentation").GetProperty("size").EnumerateArray().Select(v => v.GetInt32()).ToArray();
+            Assert.AreEqual((48 + 8 * (5 - (int)imageId), 64 + 16 * (int)imageId), (size[0], size[1]), "size is [height, width] of that image");
+            var counts = Ssn.MLNet.Data.InstanceFormats.CocoRle.Uncompress(r.GetProperty("segmentation").GetProperty("counts").GetString()!);
+            Assert.IsNotEmpty(Ssn.MLNet.Data.InstanceFormats.CocoRle.Decode(counts, size[1], size[0]));
+            Assert.IsTrue(r.GetProperty("score").GetDouble() is > 0 and <= 1);
+        }
+        var predict = Invoke("predict", "--model", model, dir.File("images/train/3.png"), "--out", dir.File("pred"), "--coco-results");
+        Assert.AreEqual(0, predict.Code, predict.Error);
+        Assert.IsTrue(File.Exists(dir.File("pred/coco-results.json")));
 
         var unknown = Invoke("evaluate", "--model", model, "--format", "yolo", "--data", dir.File("data.yaml"), "--classes", "truck");
         Assert.AreEqual(1, unknown.Code);

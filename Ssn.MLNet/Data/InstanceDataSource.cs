@@ -46,6 +46,24 @@ public sealed class InstanceDataSource : SegmentationDataSource
     /// <summary>The train ids that form instances: every class but background.</summary>
     public IReadOnlyList<int> ThingClasses { get; }
 
+    /// <summary>
+    /// What a COCO results file names for row <paramref name="row"/>'s predicted instances of class <paramref name="trainId"/>:
+    /// the image's id (<see cref="AnnotatedImage.ImageId"/>, else the row index) and the dataset's category id.
+    /// </summary>
+    public (long ImageId, int CategoryId) CocoIds(int row, int trainId)
+    {
+        if (trainId < 1 || trainId >= ClassNames.Count) throw new ArgumentOutOfRangeException(nameof(trainId), trainId, $"Train ids of categories are 1–{ClassNames.Count - 1}.");
+        int index = Dataset.CategoryNames.ToList().IndexOf(ClassNames[trainId]);
+        return (imageOfRow[Rows[row]].ImageId ?? row, Dataset.CategoryIds?[index] ?? index);
+    }
+
+    /// <summary>The row of <paramref name="imagePath"/>, or −1.</summary>
+    public int RowOf(string imagePath)
+    {
+        for (int i = 0; i < Rows.Count; i++) if (string.Equals(Rows[i].Image, imagePath, StringComparison.Ordinal)) return i;
+        return -1;
+    }
+
     /// <summary>The ground truth of row <paramref name="row"/> for COCO's mask AP (category = train id; crowd regions flagged).</summary>
     public IReadOnlyList<CocoGroundTruth> GroundTruth(int row) =>
         imageOfRow[Rows[row]].Instances.Where(a => trainIdOfCategory[a.CategoryIndex] > 0)

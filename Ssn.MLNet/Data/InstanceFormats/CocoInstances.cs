@@ -30,6 +30,7 @@ public static class CocoInstances
             .OrderBy(c => c.Id).ToList();
         var categoryIndex = categories.Select((c, i) => (c.Id, i)).ToDictionary(x => x.Id, x => x.i);
         var images = new Dictionary<long, (string Path, int Width, int Height, List<InstanceAnnotation> Instances)>();
+        var imageIds = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var image in Array("images").EnumerateArray())
         {
             long id = Int(image, "id", annotationsJson);
@@ -37,6 +38,7 @@ public static class CocoInstances
             string path = Path.GetFullPath(Path.Combine(imagesDirectory, file));
             if (!File.Exists(path)) throw new FileNotFoundException($"'{annotationsJson}': image {id} '{file}' is not in '{imagesDirectory}'.", path);
             images[id] = (path, (int)Int(image, "width", annotationsJson), (int)Int(image, "height", annotationsJson), []);
+            imageIds[path] = id;
         }
         foreach (var a in Array("annotations").EnumerateArray())
         {
@@ -51,8 +53,9 @@ public static class CocoInstances
             double area = a.TryGetProperty("area", out var ar) && ar.ValueKind == JsonValueKind.Number ? ar.GetDouble() : pixels.Length;
             image.Instances.Add(new InstanceAnnotation(index, pixels, crowd, area, $"annotation {id}"));
         }
-        var result = images.Values.OrderBy(i => i.Path, StringComparer.Ordinal).Select(i => new AnnotatedImage(i.Path, i.Width, i.Height, i.Instances)).ToList();
-        return new InstanceDataset(categories.Select(c => c.Name).ToList(), result, []);
+        var result = images.Values.OrderBy(i => i.Path, StringComparer.Ordinal)
+            .Select(i => new AnnotatedImage(i.Path, i.Width, i.Height, i.Instances) { ImageId = imageIds[i.Path] }).ToList();
+        return new InstanceDataset(categories.Select(c => c.Name).ToList(), result, []) { CategoryIds = categories.Select(c => (int)c.Id).ToList() };
     }
 
     private static int[] Mask(JsonElement segmentation, int width, int height, string where)

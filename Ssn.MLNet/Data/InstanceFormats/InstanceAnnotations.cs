@@ -13,7 +13,12 @@ public sealed record InstanceAnnotation(int CategoryIndex, int[] Pixels, bool Is
 /// <param name="Width">Image width.</param>
 /// <param name="Height">Image height.</param>
 /// <param name="Instances">Its instances, in file order.</param>
-public sealed record AnnotatedImage(string ImagePath, int Width, int Height, IReadOnlyList<InstanceAnnotation> Instances);
+public sealed record AnnotatedImage(string ImagePath, int Width, int Height, IReadOnlyList<InstanceAnnotation> Instances)
+{
+    /// <summary>The image's id for COCO results files: COCO's <c>id</c>; for YOLO the file name when it is a number (as in
+    /// COCO-derived sets), else null.</summary>
+    public long? ImageId { get; init; }
+}
 
 /// <summary>Instance annotations read from a labelling tool's export (<see cref="YoloSegmentation"/>, <see cref="CocoInstances"/>).</summary>
 /// <param name="CategoryNames">Category names by index (YOLO class ids; COCO categories in id order).</param>
@@ -21,6 +26,10 @@ public sealed record AnnotatedImage(string ImagePath, int Width, int Height, IRe
 /// <param name="Warnings">What was skipped and why (e.g. a label file without its image), each naming the file.</param>
 public sealed record InstanceDataset(IReadOnlyList<string> CategoryNames, IReadOnlyList<AnnotatedImage> Images, IReadOnlyList<string> Warnings)
 {
+    /// <summary>The dataset's own id of each category (COCO's <c>category_id</c>), by index; null when the ids are the
+    /// indices (YOLO class ids).</summary>
+    public IReadOnlyList<int>? CategoryIds { get; init; }
+
     /// <summary>
     /// A seeded split by image (opt-in, for datasets that ship one split): the images are shuffled with
     /// <paramref name="seed"/> (the same order on every machine) and the first <c>round(fraction · count)</c> (at least one)

@@ -33,7 +33,10 @@ public static class YoloSegmentation
             string label = LabelPath(image);
             var (width, height) = ImageFile.ReadSize(image);
             var instances = File.Exists(label) ? ReadLabels(label, width, height, names.Count) : [];
-            result.Add(new AnnotatedImage(image, width, height, instances));
+            result.Add(new AnnotatedImage(image, width, height, instances)
+            {
+                ImageId = long.TryParse(Path.GetFileNameWithoutExtension(image), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long id) ? id : null,
+            });
         }
         var stems = images.Select(LabelPath).ToHashSet(StringComparer.Ordinal);
         foreach (string labelDir in folders.Where(Directory.Exists).Select(f => Path.GetDirectoryName(LabelPath(Path.Combine(f, "x.jpg")))!).Distinct())
