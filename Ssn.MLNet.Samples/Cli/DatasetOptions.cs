@@ -28,6 +28,8 @@ internal sealed class DatasetOptions
 
     public Option<int> SplitSeed { get; } = new("--split-seed") { Description = "Seed of --hold-out's shuffle.", DefaultValueFactory = _ => 1 };
 
+    public Option<string?> Instances { get; } = new("--instances") { Description = "Instance-map folder (--format folders, optional): 16-bit PNGs named like the images, class·1000 + n per instance, 0 elsewhere." };
+
     public Option<string> MaskSuffix { get; } = new("--mask-suffix") { Description = "Text between the image stem and .png in mask names (--format folders).", DefaultValueFactory = _ => "" };
 
     public DatasetOptions(string defaultSplit) =>
@@ -35,7 +37,7 @@ internal sealed class DatasetOptions
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Data, Format, Split, Images, Masks, Classes, MaskSuffix, Annotations, HoldOut, SplitSeed }) command.Options.Add(o);
+        foreach (var o in new Option[] { Data, Format, Split, Images, Masks, Instances, Classes, MaskSuffix, Annotations, HoldOut, SplitSeed }) command.Options.Add(o);
     }
 
     public DatasetSpec Read(ParseResult parse) => new()
@@ -45,6 +47,7 @@ internal sealed class DatasetOptions
         Split = parse.GetValue(Split)!,
         Images = parse.GetValue(Images),
         Masks = parse.GetValue(Masks),
+        Instances = parse.GetValue(Instances),
         Classes = DatasetSpec.ParseClasses(parse.GetValue(Classes)),
         MaskSuffix = parse.GetValue(MaskSuffix) ?? "",
         Annotations = parse.GetValue(Annotations),

@@ -53,9 +53,11 @@ internal static class TrainCommand
                 if (p.GetValue(trainer.CropWidth) is null && options.Augmentation.CropWidth == 0) options.Augmentation.CropWidth = InstanceFormatCrop;
                 if (p.GetValue(trainer.CropHeight) is null && options.Augmentation.CropHeight == 0) options.Augmentation.CropHeight = InstanceFormatCrop;
             }
+            if (train is ImageFolderDataSource { HasInstances: true } && p.GetValue(trainer.ThingClasses) is null)
+                options.InstanceExtraction = options.InstanceExtraction with { ThingClasses = Enumerable.Range(1, train.ClassNames.Count - 1).ToArray() }; // class 0 is background
             if (spec.Format == DatasetFormat.Folders)
             {
-                if (p.GetValue(valImages) is { } vi) options.ValidationSet = (spec with { Images = vi, Masks = p.GetValue(valMasks) ?? throw new CliException("--val-images needs --val-masks.") }).Open(ml);
+                if (p.GetValue(valImages) is { } vi) options.ValidationSet = (spec with { Images = vi, Masks = p.GetValue(valMasks) ?? throw new CliException("--val-images needs --val-masks."), Instances = null }).Open(ml); // validation measures mIoU only
             }
             else if (spec.Format == DatasetFormat.Coco && spec.HoldOut is null)
             {

@@ -27,6 +27,9 @@ public sealed record DatasetSpec
     /// <summary>Mask folder (folders format).</summary>
     public string? Masks { get; init; }
 
+    /// <summary>Instance-map folder (folders format, optional).</summary>
+    public string? Instances { get; init; }
+
     /// <summary>Class names, indexed by mask value (folders format).</summary>
     public IReadOnlyList<string>? Classes { get; init; }
 
@@ -61,7 +64,7 @@ public sealed record DatasetSpec
                 string images = Images ?? (Root is null ? throw new CliException("--format folders needs --images and --masks (or --data holding images/ and masks/).") : Path.Combine(Root, "images"));
                 string masks = Masks ?? (Root is null ? throw new CliException("--format folders needs --masks (or --data holding masks/).") : Path.Combine(Root, "masks"));
                 if (Classes is not { Count: > 0 }) throw new CliException("--format folders needs --classes (comma-separated class names, or a text file with one name per line).");
-                return data.LoadImageFolder(images, masks, Classes, MaskSuffix);
+                return data.LoadImageFolder(images, masks, Classes, MaskSuffix, instanceFolder: Instances);
             case DatasetFormat.Coco or DatasetFormat.Yolo:
                 return OpenInstances(ml);
             default:

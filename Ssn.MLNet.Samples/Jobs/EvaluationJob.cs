@@ -40,8 +40,8 @@ internal sealed record EvaluationJob
     {
         if (!data.ClassNames.SequenceEqual(classNames))
             throw new InvalidDataException($"The model predicts {classNames.Count} classes ({string.Join(", ", classNames.Take(4))}, …) but the dataset has {data.ClassNames.Count} ({string.Join(", ", data.ClassNames.Take(4))}, …).");
-        // Labelling-tool data (COCO, YOLO) is scored by COCO's mask AP; Cityscapes classes by the Cityscapes protocol.
-        var evaluator = data is InstanceDataSource
+        // Labelling-tool data (COCO, YOLO) and instance folders are scored by COCO's mask AP; Cityscapes data by its protocol.
+        var evaluator = data is InstanceDataSource or ImageFolderDataSource { HasInstances: true }
             ? new SegmentationEvaluator(classNames, new SegmentationEvaluatorOptions
             {
                 AveragePrecision = true, InstanceProtocol = InstanceProtocol.Coco, InstanceColumnName = SegmentationColumns.InstanceIds,

@@ -159,6 +159,24 @@ public sealed class OtherDataSourceTests
     }
 
     [TestMethod]
+    public void AnImageFolderCanCarryInstanceMaps()
+    {
+        using var dir = new TempDirectory();
+        ImageFile.WriteRgbPng(dir.File("images/a.png"), Noise(2, 2, 3));
+        LabelPng.WriteGray8(dir.File("masks/a.png"), new Raster<byte>(2, 2, [0, 1, 1, 2]));
+        LabelPng.WriteGray16(dir.File("instances/a.png"), new Raster<int>(2, 2, [0, 1000, 1001, 2]));
+        var source = new ImageFolderDataSource(dir.File("images"), dir.File("masks"), ["bg", "leaf", "stem"], instanceFolder: dir.File("instances"));
+        Assert.IsTrue(source.HasInstances);
+        Assert.IsNotNull(source.Schema.GetColumnOrNull(Ssn.MLNet.Data.SegmentationColumns.InstanceIds));
+        CollectionAssert.AreEqual(new[] { 0, 1000, 1001, 2 }, source.LoadInstanceIds(0).Data, "16-bit values kept exactly; 2 = a crowd region of class 2");
+        Assert.IsFalse(new ImageFolderDataSource(dir.File("images"), dir.File("masks"), ["bg", "leaf", "stem"]).HasInstances);
+        File.Delete(dir.File("instances/a.png"));
+        var missing = Assert.ThrowsExactly<FileNotFoundException>(() =>
+            new ImageFolderDataSource(dir.File("images"), dir.File("masks"), ["bg", "leaf", "stem"], instanceFolder: dir.File("instances")));
+        Assert.AreEqual(dir.File("instances/a.png"), missing.FileName);
+    }
+
+    [TestMethod]
     public void ImageAndMaskOfDifferentSizeNameBothFiles()
     {
         using var dir = new TempDirectory();

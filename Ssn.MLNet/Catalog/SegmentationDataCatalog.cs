@@ -33,9 +33,10 @@ public sealed class SegmentationDataCatalog
         new(root, split, imageSize);
 
     /// <summary>An image folder and a mask folder matched by file name stem, with the given class list (mask value = class index, 255 = ignore).</summary>
+    /// <remarks>With <paramref name="instanceFolder"/>, 16-bit instance maps of the same stems (<c>class·1000 + n</c>, see <see cref="ImageFolderDataSource"/>).</remarks>
     public ImageFolderDataSource LoadImageFolder(string imageFolder, string maskFolder, IReadOnlyList<string> classNames, string maskSuffix = "",
-        (int Width, int Height)? imageSize = null) =>
-        new(imageFolder, maskFolder, classNames, maskSuffix, imageSize);
+        (int Width, int Height)? imageSize = null, string? instanceFolder = null) =>
+        new(imageFolder, maskFolder, classNames, maskSuffix, imageSize, instanceFolder);
 
     /// <summary>
     /// COCO instance annotations (<c>instances_*.json</c>: polygons and RLE, <c>iscrowd</c>) with images under
