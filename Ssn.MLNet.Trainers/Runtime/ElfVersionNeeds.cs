@@ -17,7 +17,7 @@ internal sealed class ElfVersionNeeds
     private const uint ShtRela = 4, ShtDynsym = 11, ShtGnuVerneed = 0x6ffffffe, ShtGnuVersym = 0x6fffffff;
     private const ushort VerFlagWeak = 0x2;
 
-    private readonly byte[] image;
+    private readonly byte[] elf;
     private readonly List<Section> sections = new();
 
     private readonly record struct Section(uint Type, ulong Offset, ulong Size, uint Link, ulong EntrySize);
@@ -32,7 +32,7 @@ internal sealed class ElfVersionNeeds
     /// <summary>Parses <paramref name="image"/>, the bytes of an ELF file; <paramref name="name"/> is used in errors.</summary>
     public ElfVersionNeeds(byte[] image, string name)
     {
-        this.image = image;
+        elf = image;
         if (image.Length < 64 || image[0] != 0x7f || image[1] != (byte)'E' || image[2] != (byte)'L' || image[3] != (byte)'F')
             throw new InvalidDataException($"'{name}' is not an ELF file.");
         if (image[4] != 2 || image[5] != 1)
@@ -56,7 +56,7 @@ internal sealed class ElfVersionNeeds
     public IReadOnlyList<Requirement> Requirements { get; }
 
     /// <summary>The (possibly edited) file bytes.</summary>
-    public byte[] Image => this.image;
+    public byte[] Image => elf;
 
     /// <summary>
     /// True when no dynamic relocation refers to a symbol bound to version index <paramref name="index"/>:
@@ -82,7 +82,7 @@ internal sealed class ElfVersionNeeds
 
     /// <summary>Sets <c>VER_FLG_WEAK</c> on <paramref name="requirement"/> in <see cref="Image"/>.</summary>
     public void MakeWeak(Requirement requirement) =>
-        BinaryPrimitives.WriteUInt16LittleEndian(this.image.AsSpan(requirement.FlagsOffset), (ushort)(requirement.Flags | VerFlagWeak));
+        BinaryPrimitives.WriteUInt16LittleEndian(elf.AsSpan(requirement.FlagsOffset), (ushort)(requirement.Flags | VerFlagWeak));
 
     private List<Requirement> ReadRequirements()
     {
@@ -116,11 +116,11 @@ internal sealed class ElfVersionNeeds
     private string Str(Section strtab, uint offset)
     {
         int start = checked((int)(strtab.Offset + offset)), end = start;
-        while (end < this.image.Length && this.image[end] != 0) end++;
-        return Encoding.ASCII.GetString(this.image, start, end - start);
+        while (end < elf.Length && elf[end] != 0) end++;
+        return Encoding.ASCII.GetString(elf, start, end - start);
     }
 
-    private int U16(int at) => BinaryPrimitives.ReadUInt16LittleEndian(this.image.AsSpan(at));
-    private uint U32(int at) => BinaryPrimitives.ReadUInt32LittleEndian(this.image.AsSpan(at));
-    private ulong U64(int at) => BinaryPrimitives.ReadUInt64LittleEndian(this.image.AsSpan(at));
+    private int U16(int at) => BinaryPrimitives.ReadUInt16LittleEndian(elf.AsSpan(at));
+    private uint U32(int at) => BinaryPrimitives.ReadUInt32LittleEndian(elf.AsSpan(at));
+    private ulong U64(int at) => BinaryPrimitives.ReadUInt64LittleEndian(elf.AsSpan(at));
 }

@@ -10,11 +10,11 @@ namespace Ssn.MLNet.Data;
 /// </summary>
 internal sealed class SegmentationCursor : DataViewRowCursor
 {
-    private readonly SegmentationDataSource source;
+    private readonly SegmentationDataSource dataSource;
     private readonly bool[] active;
     private readonly int[]? order;
     private long position = -1;
-    private int row = -1;
+    private int currentRow = -1;
     private bool done;
     private (int Width, int Height)? size;
     private Raster<byte>? label;
@@ -22,7 +22,7 @@ internal sealed class SegmentationCursor : DataViewRowCursor
 
     internal SegmentationCursor(SegmentationDataSource source, IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand)
     {
-        this.source = source;
+        dataSource = source;
         active = new bool[source.Schema.Count];
         foreach (var c in columnsNeeded ?? []) active[CheckColumn(c).Index] = true;
         if (rand is not null)
@@ -36,7 +36,7 @@ internal sealed class SegmentationCursor : DataViewRowCursor
         }
     }
 
-    public override DataViewSchema Schema => this.source.Schema;
+    public override DataViewSchema Schema => dataSource.Schema;
 
     public override long Position => position;
 
@@ -45,21 +45,21 @@ internal sealed class SegmentationCursor : DataViewRowCursor
     public override bool MoveNext()
     {
         size = null; label = null; instances = null;
-        if (done || position + 1 >= this.source.Count)
+        if (done || position + 1 >= dataSource.Count)
         {
             done = true;
-            this.row = -1;
+            currentRow = -1;
             return false;
         }
         position++;
-        this.row = order is null ? (int)position : order[position];
+        currentRow = order is null ? (int)position : order[position];
         return true;
     }
 
     public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId value) =>
     {
         EnsureRow();
-        value = new DataViewRowId((ulong)this.row, 0);
+        value = new DataViewRowId((ulong)currentRow, 0);
     };
 
     public override bool IsColumnActive(DataViewSchema.Column column) => active[CheckColumn(column).Index];
@@ -79,7 +79,7 @@ internal sealed class SegmentationCursor : DataViewRowCursor
             SegmentationColumns.ImagePath => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) =>
             {
                 EnsureRow();
-                v = this.source.Rows[this.row].Image.AsMemory();
+                v = dataSource.Rows[currentRow].Image.AsMemory();
             }),
             _ => throw new InvalidOperationException($"Unknown column '{column.Name}'."),
         };
@@ -90,7 +90,7 @@ internal sealed class SegmentationCursor : DataViewRowCursor
     private void GetImage(ref MLImage value)
     {
         EnsureRow();
-        RgbImage image = this.source.LoadImage(this.row);
+        RgbImage image = dataSource.LoadImage(currentRow);
         size ??= (image.Width, image.Height);
         value = image.ToMLImage();
     }
@@ -98,14 +98,14 @@ internal sealed class SegmentationCursor : DataViewRowCursor
     private void GetLabel(ref VBuffer<byte> value)
     {
         EnsureRow();
-        label ??= this.source.LoadLabelSized(this.row, Size());
+        label ??= dataSource.LoadLabelSized(currentRow, Size());
         Fill(ref value, label.Data);
     }
 
     private void GetInstances(ref VBuffer<int> value)
     {
         EnsureRow();
-        instances ??= this.source.LoadInstanceIdsSized(this.row, Size());
+        instances ??= dataSource.LoadInstanceIdsSized(currentRow, Size());
         Fill(ref value, instances.Data);
     }
 
@@ -119,17 +119,17 @@ internal sealed class SegmentationCursor : DataViewRowCursor
     private (int Width, int Height) Size()
     {
         EnsureRow();
-        return size ??= this.source.ReadImageSize(this.row);
+        return size ??= dataSource.ReadImageSize(currentRow);
     }
 
     private void EnsureRow()
     {
-        if (this.row < 0) throw new InvalidOperationException("The cursor is not on a row; call MoveNext first.");
+        if (currentRow < 0) throw new InvalidOperationException("The cursor is not on a row; call MoveNext first.");
     }
 
     private DataViewSchema.Column CheckColumn(DataViewSchema.Column column)
     {
-        if (column.Index < 0 || column.Index >= this.source.Schema.Count || this.source.Schema[column.Index].Name != column.Name)
+        if (column.Index < 0 || column.Index >= dataSource.Schema.Count || dataSource.Schema[column.Index].Name != column.Name)
             throw new ArgumentOutOfRangeException(nameof(column), $"Column '{column.Name}' is not part of this data view's schema.");
         return column;
     }
@@ -137,7 +137,7 @@ internal sealed class SegmentationCursor : DataViewRowCursor
     protected override void Dispose(bool disposing)
     {
         done = true;
-        this.row = -1;
+        currentRow = -1;
         base.Dispose(disposing);
     }
 }

@@ -9,8 +9,8 @@ namespace Ssn.MLNet.Evaluation;
 /// </summary>
 public sealed class AverageInstanceSizeAccumulator
 {
-    private readonly long[] pixels;
-    private readonly long[] instances;
+    private readonly long[] pixelCounts;
+    private readonly long[] instanceCounts;
     private readonly Dictionary<int, bool> seen = new();
 
     /// <summary>Creates an accumulator for <paramref name="numberOfClasses"/> train-id classes.</summary>
@@ -19,8 +19,8 @@ public sealed class AverageInstanceSizeAccumulator
     {
         if (numberOfClasses is < 1 or > 255)
             throw new ArgumentOutOfRangeException(nameof(numberOfClasses), numberOfClasses, "The number of classes must be in [1, 255].");
-        this.pixels = new long[numberOfClasses];
-        this.instances = new long[numberOfClasses];
+        pixelCounts = new long[numberOfClasses];
+        instanceCounts = new long[numberOfClasses];
     }
 
     /// <summary>Adds the instances of one Cityscapes instance map (<c>labelId·1000 + k</c> for instances).</summary>
@@ -34,13 +34,13 @@ public sealed class AverageInstanceSizeAccumulator
             if (id < CityscapesLabels.InstanceIdDivisor) continue;
             int labelId = id / CityscapesLabels.InstanceIdDivisor;
             int cls = labelId < CityscapesLabels.LabelIdToTrainId.Count ? CityscapesLabels.LabelIdToTrainId[labelId] : CityscapesLabels.IgnoreTrainId;
-            if (cls >= this.pixels.Length) continue;
-            this.pixels[cls]++;
-            if (seen.TryAdd(id, true)) this.instances[cls]++;
+            if (cls >= pixelCounts.Length) continue;
+            pixelCounts[cls]++;
+            if (seen.TryAdd(id, true)) instanceCounts[cls]++;
         }
     }
 
     /// <summary>Average instance size per class; NaN for classes without any instance.</summary>
     public double[] GetAverageSizes() =>
-        this.pixels.Select((p, k) => this.instances[k] == 0 ? double.NaN : (double)p / this.instances[k]).ToArray();
+        pixelCounts.Select((p, k) => instanceCounts[k] == 0 ? double.NaN : (double)p / instanceCounts[k]).ToArray();
 }

@@ -35,9 +35,9 @@ public sealed class InstanceSegmentationEvaluator
 
     private readonly int minRegionSize;
     private readonly double[] thresholds;
-    private readonly List<ImageRecord> images = new();
+    private readonly List<ImageRecord> imageRecords = new();
     private readonly Dictionary<int, int> regionSlot = new();
-    private int[] code = Array.Empty<int>();
+    private int[] codeBuffer = Array.Empty<int>();
     private int[] stamp = Array.Empty<int>();
     private int stampValue;
 
@@ -58,7 +58,7 @@ public sealed class InstanceSegmentationEvaluator
     public static IReadOnlyList<int> ClassTrainIds => EvalTrainIds;
 
     /// <summary>Number of images added.</summary>
-    public int ImageCount => this.images.Count;
+    public int ImageCount => imageRecords.Count;
 
     /// <summary>Adds one image.</summary>
     /// <param name="groundTruthInstanceIds">Cityscapes instance map, row-major, <paramref name="width"/>·<paramref name="height"/> values.</param>
@@ -74,7 +74,7 @@ public sealed class InstanceSegmentationEvaluator
         var record = new ImageRecord();
         IndexGroundTruth(groundTruthInstanceIds, record);
         MatchPredictions(n, predictions, record);
-        this.images.Add(record);
+        imageRecords.Add(record);
     }
 
     /// <summary>Adds one image whose instance map is 16-bit, as read from <c>*gtFine_instanceIds.png</c>.</summary>
@@ -96,7 +96,7 @@ public sealed class InstanceSegmentationEvaluator
         var ap = new double[nc, nt];
         var gtCounts = new int[nc];
         var predCounts = new int[nc];
-        foreach (var img in this.images)
+        foreach (var img in imageRecords)
         {
             foreach (var g in img.Regions) if (IsEvaluated(g)) gtCounts[g.Class]++;
             foreach (var p in img.Predictions) predCounts[p.Class]++;
@@ -114,7 +114,7 @@ public sealed class InstanceSegmentationEvaluator
                     : CityscapesAveragePrecision.Compute(scores, isTrue, hardFns);
             }
         var names = EvalTrainIds.Select(id => CityscapesLabels.TrainClassNames[id]).ToArray();
-        return new InstanceSegmentationMetrics(names, EvalTrainIds, thresholds, ap, gtCounts, predCounts, this.images.Count);
+        return new InstanceSegmentationMetrics(names, EvalTrainIds, thresholds, ap, gtCounts, predCounts, imageRecords.Count);
     }
 
     private bool IsEvaluated(Region g) => g.InstanceId >= CityscapesLabels.InstanceIdDivisor && g.PixelCount >= minRegionSize;
@@ -123,7 +123,7 @@ public sealed class InstanceSegmentationEvaluator
     private int CollectExamples(int c, double threshold, List<double> scores, List<bool> isTrue)
     {
         int hardFns = 0;
-        foreach (var img in this.images)
+        foreach (var img in imageRecords)
         {
             foreach (var g in img.Regions)
             {
@@ -168,7 +168,7 @@ public sealed class InstanceSegmentationEvaluator
     /// <summary>One pass over the instance map: region slot (≥ 0), void (−2) or nothing (−1) per pixel, and region sizes.</summary>
     private void IndexGroundTruth(ReadOnlySpan<int> ids, ImageRecord record)
     {
-        if (this.code.Length < ids.Length) this.code = new int[ids.Length];
+        if (codeBuffer.Length < ids.Length) codeBuffer = new int[ids.Length];
         regionSlot.Clear();
         int lastId = int.MinValue, lastCode = -1;
         for (int i = 0; i < ids.Length; i++)
@@ -183,7 +183,7 @@ public sealed class InstanceSegmentationEvaluator
                     regionSlot[id] = lastCode;
                 }
             }
-            this.code[i] = lastCode;
+            codeBuffer[i] = lastCode;
             if (lastCode >= 0) record.Regions[lastCode].PixelCount++;
         }
     }
@@ -221,7 +221,7 @@ public sealed class InstanceSegmentationEvaluator
                 if (stamp[px] == stampValue)
                     throw new ArgumentException($"Prediction {pi} lists pixel index {px} twice.", nameof(predictions));
                 stamp[px] = stampValue;
-                int code = this.code[px];
+                int code = codeBuffer[px];
                 if (code == -2) rec.VoidIntersection++;
                 else if (code >= 0 && record.Regions[code].Class == cls)
                 {

@@ -10,7 +10,7 @@ namespace Ssn.MLNet.Evaluation;
 /// </summary>
 public sealed class PredictedInstance
 {
-    private readonly int[] pixels;
+    private readonly int[] mask;
 
     /// <summary>Creates a prediction from pixel indices.</summary>
     /// <param name="trainId">Predicted train id. Classes that are not Cityscapes instance classes are skipped by the evaluator, as the official script skips such labels.</param>
@@ -23,7 +23,7 @@ public sealed class PredictedInstance
             throw new ArgumentException("The confidence must not be NaN.", nameof(confidence));
         TrainId = trainId;
         Confidence = confidence;
-        this.pixels = pixelIndices;
+        mask = pixelIndices;
     }
 
     /// <summary>Predicted class as a train id.</summary>
@@ -33,10 +33,10 @@ public sealed class PredictedInstance
     public double Confidence { get; }
 
     /// <summary>Row-major indices of the mask's pixels.</summary>
-    public ReadOnlySpan<int> PixelIndices => this.pixels;
+    public ReadOnlySpan<int> PixelIndices => mask;
 
     /// <summary>Number of mask pixels.</summary>
-    public int PixelCount => this.pixels.Length;
+    public int PixelCount => mask.Length;
 
     /// <summary>
     /// The instances of one image as a Spatial Sampling transformer's columns give them: an instance-id map (value k + 1

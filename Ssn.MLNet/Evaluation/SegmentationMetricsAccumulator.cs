@@ -17,15 +17,15 @@ namespace Ssn.MLNet.Evaluation;
 /// </remarks>
 public sealed class SegmentationMetricsAccumulator
 {
-    private readonly int c;
-    private readonly byte ignore;
-    private readonly long[] cm;
+    private readonly int classCount;
+    private readonly byte ignoreLabel;
+    private readonly long[] confusion;
     private readonly long[] outOfRange;
     private readonly double[] avgSize;
     private readonly double[] tpWeighted;
     private readonly double[] fnWeighted;
     private readonly Dictionary<int, int> instanceSlot = new();
-    private readonly List<(int Cls, long Size, long Tp)> instances = new();
+    private readonly List<(int Cls, long Size, long Tp)> instanceStats = new();
     private int imagesWithInstances;
 
     /// <summary>Creates an accumulator for <paramref name="numberOfClasses"/> classes.</summary>
@@ -42,18 +42,18 @@ public sealed class SegmentationMetricsAccumulator
             throw new ArgumentException($"{nameof(SegmentationMetricsOptions)}.{nameof(SegmentationMetricsOptions.IgnoreLabel)} = {options.IgnoreLabel} is a class index; it must be >= the number of classes ({numberOfClasses}).", nameof(options));
         if (classNames is not null && classNames.Count != numberOfClasses)
             throw new ArgumentException($"{classNames.Count} class names were given for {numberOfClasses} classes.", nameof(classNames));
-        this.c = numberOfClasses;
-        this.ignore = options.IgnoreLabel;
+        classCount = numberOfClasses;
+        ignoreLabel = options.IgnoreLabel;
         ClassNames = classNames?.ToArray() ?? Enumerable.Range(0, numberOfClasses).Select(i => $"class{i}").ToArray();
-        this.cm = new long[this.c * this.c];
-        outOfRange = new long[this.c];
-        tpWeighted = new double[this.c];
-        fnWeighted = new double[this.c];
-        avgSize = new double[this.c];
+        confusion = new long[classCount * classCount];
+        outOfRange = new long[classCount];
+        tpWeighted = new double[classCount];
+        fnWeighted = new double[classCount];
+        avgSize = new double[classCount];
         var sizes = options.AverageInstanceSizes;
-        if (sizes is not null && sizes.Count != this.c)
-            throw new ArgumentException($"{nameof(SegmentationMetricsOptions)}.{nameof(SegmentationMetricsOptions.AverageInstanceSizes)} has {sizes.Count} entries for {this.c} classes.", nameof(options));
-        for (int k = 0; k < this.c; k++)
+        if (sizes is not null && sizes.Count != classCount)
+            throw new ArgumentException($"{nameof(SegmentationMetricsOptions)}.{nameof(SegmentationMetricsOptions.AverageInstanceSizes)} has {sizes.Count} entries for {classCount} classes.", nameof(options));
+        for (int k = 0; k < classCount; k++)
         {
             double s = sizes is not null ? sizes[k]
                 : k < CityscapesEvaluation.AverageClassSizesByTrainId.Count ? CityscapesEvaluation.AverageClassSizesByTrainId[k] : double.NaN;
@@ -110,14 +110,14 @@ public sealed class SegmentationMetricsAccumulator
     public void Merge(SegmentationMetricsAccumulator other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        if (other.c != this.c || other.ignore != this.ignore || !other.avgSize.AsSpan().SequenceEqual(avgSize))
+        if (other.classCount != classCount || other.ignoreLabel != ignoreLabel || !other.avgSize.AsSpan().SequenceEqual(avgSize))
             throw new ArgumentException("The accumulators differ in classes, ignore label or average instance sizes.", nameof(other));
         bool mixed = (ImageCount > 0 && other.ImageCount > 0) &&
                      ((imagesWithInstances == ImageCount) != (other.imagesWithInstances == other.ImageCount));
         if (mixed)
             throw new InvalidOperationException("One accumulator has instance maps and the other does not; iIoU would be ill defined.");
-        for (int i = 0; i < this.cm.Length; i++) this.cm[i] += other.cm[i];
-        for (int k = 0; k < this.c; k++)
+        for (int i = 0; i < confusion.Length; i++) confusion[i] += other.confusion[i];
+        for (int k = 0; k < classCount; k++)
         {
             outOfRange[k] += other.outOfRange[k];
             tpWeighted[k] += other.tpWeighted[k];
@@ -130,28 +130,28 @@ public sealed class SegmentationMetricsAccumulator
     /// <summary>Computes the metrics of everything added so far.</summary>
     public SegmentationMetrics GetMetrics()
     {
-        var rowSum = new long[this.c];
-        var colSum = new long[this.c];
+        var rowSum = new long[classCount];
+        var colSum = new long[classCount];
         long total = 0, correct = 0;
-        for (int g = 0; g < this.c; g++)
+        for (int g = 0; g < classCount; g++)
         {
             rowSum[g] = outOfRange[g];
-            for (int p = 0; p < this.c; p++)
+            for (int p = 0; p < classCount; p++)
             {
-                long n = this.cm[g * this.c + p];
+                long n = confusion[g * classCount + p];
                 rowSum[g] += n;
                 colSum[p] += n;
             }
             total += rowSum[g];
-            correct += this.cm[g * this.c + g];
+            correct += confusion[g * classCount + g];
         }
         bool haveInstances = ImageCount > 0 && imagesWithInstances == ImageCount;
-        var iou = new double[this.c];
-        var iiou = new double[this.c];
-        var acc = new double[this.c];
-        for (int k = 0; k < this.c; k++)
+        var iou = new double[classCount];
+        var iiou = new double[classCount];
+        var acc = new double[classCount];
+        for (int k = 0; k < classCount; k++)
         {
-            long tp = this.cm[k * this.c + k];
+            long tp = confusion[k * classCount + k];
             long fn = rowSum[k] - tp;
             long fp = colSum[k] - tp;
             long denom = tp + fp + fn;
@@ -160,7 +160,7 @@ public sealed class SegmentationMetricsAccumulator
             double wDenom = tpWeighted[k] + fp + fnWeighted[k];
             iiou[k] = !haveInstances || double.IsNaN(avgSize[k]) || wDenom == 0 ? double.NaN : tpWeighted[k] / wDenom;
         }
-        return new SegmentationMetrics(ClassNames, new SegmentationConfusionMatrix(ClassNames, (long[])this.cm.Clone()), (long[])outOfRange.Clone(), iou, iiou, acc,
+        return new SegmentationMetrics(ClassNames, new SegmentationConfusionMatrix(ClassNames, (long[])confusion.Clone()), (long[])outOfRange.Clone(), iou, iiou, acc,
             total == 0 ? double.NaN : (double)correct / total, total, ImageCount);
     }
 
@@ -168,9 +168,9 @@ public sealed class SegmentationMetricsAccumulator
     {
         if (pred.Length != gt.Length)
             throw new ArgumentException($"The prediction has {pred.Length} pixels but the ground truth has {gt.Length}.", nameof(pred));
-        int c = this.c;
-        byte ignore = this.ignore;
-        var cm = this.cm;
+        int c = classCount;
+        byte ignore = ignoreLabel;
+        var cm = confusion;
         for (int i = 0; i < gt.Length; i++)
         {
             int g = gt[i];
@@ -186,7 +186,7 @@ public sealed class SegmentationMetricsAccumulator
     private void AddInstances(ReadOnlySpan<byte> pred, ReadOnlySpan<int> ids)
     {
         instanceSlot.Clear();
-        this.instances.Clear();
+        instanceStats.Clear();
         int lastId = int.MinValue, lastSlot = -1;
         for (int i = 0; i < ids.Length; i++)
         {
@@ -201,16 +201,16 @@ public sealed class SegmentationMetricsAccumulator
                 lastId = id;
                 if (!instanceSlot.TryGetValue(id, out lastSlot))
                 {
-                    lastSlot = this.instances.Count;
+                    lastSlot = instanceStats.Count;
                     instanceSlot[id] = lastSlot;
-                    this.instances.Add((InstanceClass(id), 0, 0));
+                    instanceStats.Add((InstanceClass(id), 0, 0));
                 }
             }
-            var (cls, size, tp) = this.instances[lastSlot];
+            var (cls, size, tp) = instanceStats[lastSlot];
             if (cls < 0) continue;
-            this.instances[lastSlot] = (cls, size + 1, pred[i] == cls ? tp + 1 : tp);
+            instanceStats[lastSlot] = (cls, size + 1, pred[i] == cls ? tp + 1 : tp);
         }
-        foreach (var (cls, size, tp) in this.instances)
+        foreach (var (cls, size, tp) in instanceStats)
         {
             if (cls < 0) continue;
             double weight = avgSize[cls] / size;
@@ -224,7 +224,7 @@ public sealed class SegmentationMetricsAccumulator
     {
         int labelId = instanceId / CityscapesLabels.InstanceIdDivisor;
         int cls = labelId < CityscapesLabels.LabelIdToTrainId.Count ? CityscapesLabels.LabelIdToTrainId[labelId] : CityscapesLabels.IgnoreTrainId;
-        if (cls >= this.c) return -1;
+        if (cls >= classCount) return -1;
         if (double.IsNaN(avgSize[cls]))
             throw new InvalidOperationException($"Instance id {instanceId} belongs to class {cls} ('{ClassNames[cls]}'), which has no average instance size; set {nameof(SegmentationMetricsOptions)}.{nameof(SegmentationMetricsOptions.AverageInstanceSizes)}.");
         return cls;
