@@ -97,7 +97,15 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
         using var optimizer = new AdamOptimizer(network.Model.parameters(), o.LearningRate, o.WeightDecay);
         var loss = new SsnLoss(o.IgnoreLabel, classWeights is null ? null : tensor(classWeights, device: device),
             o.InstanceLoss, o.SemanticLossWeight, o.InstanceLossWeight);
-        var augmenter = new SegmentationAugmenter(o.Augmentation);
+        var augmentation = o.Augmentation;
+        if (augmentation is { CropWidth: 0, CropHeight: 0 } && input is SegmentationDataSource { ImageSize: null } source
+            && Enumerable.Range(0, source.Count).Select(source.ReadImageSize).Distinct().Skip(1).Any())
+        {
+            int crop = AugmentationOptions.MixedSizesCrop;
+            augmentation = augmentation.WithCrop(crop, crop);
+            ch.Info(MessageSensitivity.None, $"The training images differ in size: training on random {crop}×{crop} crops (set Augmentation.CropWidth and CropHeight to choose).");
+        }
+        var augmenter = new SegmentationAugmenter(augmentation);
         var precision = TrainingPrecisions.Resolve(o.Precision, o.Device);
 
         var checkpoint = new TrainingCheckpoint();
@@ -176,11 +184,18 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
         }
         else best?.Dispose();
         network.Model.eval();
+        var extraction = o.InstanceExtraction;
+        if (input is SegmentationDataSource { ThingClasses: { } fromData } && extraction.ThingClasses.SequenceEqual(CityscapesLabels.InstanceTrainIds)
+            && !fromData.SequenceEqual(extraction.ThingClasses))
+        {
+            extraction = extraction with { ThingClasses = fromData };
+            ch.Info(MessageSensitivity.None, $"Thing classes from the data: {string.Join(", ", fromData.Select(k => classNames[k]))}.");
+        }
         return network.ToTransformer(Environment, classNames, o.Normalization, new SpatialSamplingTransformerOptions
         {
             ImageColumnName = o.ImageColumnName,
             BatchSize = o.PredictionBatchSize,
-            InstanceExtraction = o.InstanceExtraction,
+            InstanceExtraction = extraction,
         });
     }
 

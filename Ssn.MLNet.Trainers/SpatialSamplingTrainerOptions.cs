@@ -136,7 +136,9 @@ public sealed class SpatialSamplingTrainerOptions
     /// (checkpoints already written stay valid for <see cref="ResumeFrom"/>).</summary>
     public CancellationToken CancellationToken { get; set; }
 
-    /// <summary>Instance extraction used by the trained transformer.</summary>
+    /// <summary>Instance extraction used by the trained transformer. Left at the Cityscapes thing classes (the default),
+    /// the thing classes come from the data when it names them (<c>SegmentationDataSource.ThingClasses</c>: COCO/YOLO
+    /// categories, instance folders).</summary>
     public InstanceExtractionOptions InstanceExtraction { get; set; } = new();
 
     /// <summary>Images the trained transformer predicts in one batch (default 4).</summary>

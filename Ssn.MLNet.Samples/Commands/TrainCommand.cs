@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Microsoft.ML;
 using Spectre.Console;
-using Ssn.MLNet.Data;
 using Ssn.MLNet.MLNetInterop;
 using Ssn.MLNet.Samples.Cli;
 using Ssn.MLNet.Samples.Jobs;
@@ -13,8 +12,6 @@ namespace Ssn.MLNet.Samples.Commands;
 /// <summary><c>train</c>: trains on a dataset in any supported format and saves <c>model.zip</c> and its training curve.</summary>
 internal static class TrainCommand
 {
-    /// <summary>The square crop that COCO and YOLO data train on unless --crop-width/--crop-height say otherwise.</summary>
-    internal const int InstanceFormatCrop = 384;
 
     public static Command Create(CliEnvironment env)
     {
@@ -45,16 +42,6 @@ internal static class TrainCommand
             // The trainer logs what --init-weights matched (and what not) to MLContext.Log: show that line.
             ml.Log += (_, e) => { if (e.RawMessage.StartsWith("Initial weights", StringComparison.Ordinal)) env.Console.MarkupLine(Markup.Escape(e.RawMessage)); };
             string split = p.GetValue(valSplit)!;
-            if (train is InstanceDataSource instances)
-            {
-                // Labelling-tool data: instances of every kept category, and images of many sizes (documented policy:
-                // random scale 0.5–2 then a 384×384 crop, padded with ignored pixels where the image is smaller).
-                if (p.GetValue(trainer.ThingClasses) is null) options.InstanceExtraction = options.InstanceExtraction with { ThingClasses = instances.ThingClasses };
-                if (p.GetValue(trainer.CropWidth) is null && options.Augmentation.CropWidth == 0) options.Augmentation.CropWidth = InstanceFormatCrop;
-                if (p.GetValue(trainer.CropHeight) is null && options.Augmentation.CropHeight == 0) options.Augmentation.CropHeight = InstanceFormatCrop;
-            }
-            if (train is ImageFolderDataSource { HasInstances: true } && p.GetValue(trainer.ThingClasses) is null)
-                options.InstanceExtraction = options.InstanceExtraction with { ThingClasses = Enumerable.Range(1, train.ClassNames.Count - 1).ToArray() }; // class 0 is background
             if (spec.Format == DatasetFormat.Folders)
             {
                 if (p.GetValue(valImages) is { } vi) options.ValidationSet = (spec with { Images = vi, Masks = p.GetValue(valMasks) ?? throw new CliException("--val-images needs --val-masks."), Instances = null }).Open(ml); // validation measures mIoU only

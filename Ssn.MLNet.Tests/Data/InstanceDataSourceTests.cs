@@ -6,6 +6,8 @@ using Ssn.MLNet.Evaluation;
 using Ssn.MLNet.Imaging;
 using Ssn.MLNet.Tests.Imaging;
 using Ssn.MLNet.Tests.RealData;
+using Ssn.MLNet.Trainers;
+using Ssn.MLNet.Trainers.Modeling;
 
 namespace Ssn.MLNet.Tests.Data;
 
@@ -49,6 +51,24 @@ public sealed class InstanceDataSourceTests
         Assert.AreEqual(0, ids.Data[At(0, 0)]);
         Assert.AreEqual((12, 8), (source.LoadLabel(1).Width, source.LoadLabel(1).Height), "each image keeps its own size");
         Assert.AreEqual(1000, source.LoadInstanceIds(1).Data[0]);
+    }
+
+    /// <summary>A library user fits COCO/YOLO data as it comes: images of two sizes train without crop options
+    /// (the trainer crops 384×384) and the thing classes come from the data.</summary>
+    [TestMethod]
+    public void ATrainerFitsDataOfManySizesWithTheDatasThingClasses()
+    {
+        using var dir = new TempDirectory();
+        var ml = new MLContext(1);
+        var messages = new List<string>();
+        ml.Log += (_, e) => messages.Add(e.RawMessage);
+        var source = ml.Segmentation().Data.LoadYolo(Dataset(dir));
+        using var model = ml.Segmentation().Trainers.SpatialSampling(new SpatialSamplingTrainerOptions
+        {
+            Network = SsnNetworkOptions.Tiny(source.ClassNames.Count), Epochs = 1, BatchSize = 2, NumberOfThreads = 2,
+        }).Fit(source);
+        Assert.IsTrue(messages.Any(m => m.Contains("differ in size: training on random 384×384 crops")), string.Join("\n", messages.TakeLast(5)));
+        CollectionAssert.AreEqual(new[] { 1, 2, 3 }, model.Options.InstanceExtraction.ThingClasses.ToArray(), "person, car, bus");
     }
 
     [TestMethod]

@@ -26,6 +26,9 @@ public sealed class ImageFolderDataSource : SegmentationDataSource
         string maskSuffix = "", (int Width, int Height)? imageSize = null, string? instanceFolder = null)
         : base(List(imageFolder, maskFolder, maskSuffix, instanceFolder), CheckClasses(classNames), hasInstances: instanceFolder is not null, imageSize) { }
 
+    /// <inheritdoc />
+    public override IReadOnlyList<int>? ThingClasses => HasInstances ? Enumerable.Range(1, ClassNames.Count - 1).ToArray() : null;
+
     private static IReadOnlyList<string> CheckClasses(IReadOnlyList<string> classNames)
     {
         ArgumentNullException.ThrowIfNull(classNames);

@@ -44,7 +44,7 @@ public sealed class InstanceDataSource : SegmentationDataSource
     public InstanceDataset Dataset { get; }
 
     /// <summary>The train ids that form instances: every class but background.</summary>
-    public IReadOnlyList<int> ThingClasses { get; }
+    public override IReadOnlyList<int> ThingClasses { get; }
 
     /// <summary>
     /// What a COCO results file names for row <paramref name="row"/>'s predicted instances of class <paramref name="trainId"/>:

@@ -48,6 +48,10 @@ public abstract class SegmentationDataSource : IDataView
     /// vector types carry it.</summary>
     public (int Width, int Height)? ImageSize { get; }
 
+    /// <summary>The classes whose pixels form instances, when the dataset says (COCO/YOLO: every kept category; an image
+    /// folder with instance maps: every class but 0); null when it does not (a trainer then keeps its options' classes).</summary>
+    public virtual IReadOnlyList<int>? ThingClasses => null;
+
     /// <summary>The value of ignored pixels in the <c>Label</c> column.</summary>
     public const byte IgnoreLabel = 255;
 

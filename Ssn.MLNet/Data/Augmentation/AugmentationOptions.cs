@@ -15,11 +15,26 @@ public sealed class AugmentationOptions
     /// <summary>Largest random scale factor. Default 2.</summary>
     public float MaxScale { get; set; } = 2f;
 
-    /// <summary>Crop width in pixels; 0 keeps the input width. Default 0.</summary>
+    /// <summary>Crop width in pixels; 0 keeps the input width (but see <see cref="MixedSizesCrop"/>). Default 0.</summary>
     public int CropWidth { get; set; }
 
-    /// <summary>Crop height in pixels; 0 keeps the input height. Default 0.</summary>
+    /// <summary>Crop height in pixels; 0 keeps the input height (but see <see cref="MixedSizesCrop"/>). Default 0.</summary>
     public int CropHeight { get; set; }
+
+    /// <summary>
+    /// The square crop a trainer uses when neither crop size is set and the training images differ in size (as in data
+    /// exported by labelling tools): random scale, then a 384×384 window, padded with ignored pixels where the image is smaller.
+    /// </summary>
+    public const int MixedSizesCrop = 384;
+
+    /// <summary>A copy with the given crop.</summary>
+    public AugmentationOptions WithCrop(int width, int height)
+    {
+        var copy = (AugmentationOptions)MemberwiseClone();
+        copy.CropWidth = width;
+        copy.CropHeight = height;
+        return copy;
+    }
 
     /// <summary>Brightness jitter: a factor drawn from [1 − b, 1 + b]. Default 0.2.</summary>
     public float Brightness { get; set; } = 0.2f;
