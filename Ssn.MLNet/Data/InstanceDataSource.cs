@@ -90,7 +90,7 @@ public sealed class InstanceDataSource : SegmentationDataSource
         int n = 0;
         foreach (var a in kept.Where(a => a.IsCrowd))
             Fill(a, trainIdOfCategory[a.CategoryIndex], trainIdOfCategory[a.CategoryIndex]);
-        foreach (var a in kept.Where(a => !a.IsCrowd).OrderByDescending(a => a.Pixels.Length).ThenBy(a => kept.IndexOf(a)))
+        foreach (var a in kept.Where(a => !a.IsCrowd).OrderByDescending(a => a.Pixels.Length)) // stable: ties keep file order
         {
             int trainId = trainIdOfCategory[a.CategoryIndex];
             Fill(a, trainId, trainId * CityscapesLabels.InstanceIdDivisor + n++);

@@ -102,10 +102,9 @@ public sealed class SegmentationEvaluator
         var classes = predictedInstances ? Vector(s, o.InstanceClassesColumnName, NumberDataViewType.Int32, "instance class") : (DataViewSchema.Column?)null;
         var scores = predictedInstances ? Vector(s, o.InstanceScoresColumnName, NumberDataViewType.Single, "instance score") : (DataViewSchema.Column?)null;
         var width = s.GetColumnOrNull(SegmentationColumns.Width) is { Type: var wt } wc && wt == NumberDataViewType.Int32 ? wc : (DataViewSchema.Column?)null;
-        var height = s.GetColumnOrNull(SegmentationColumns.Height) is { Type: var ht } hc && ht == NumberDataViewType.Int32 ? hc : (DataViewSchema.Column?)null;
         var path = onImage is not null && s.GetColumnOrNull(SegmentationColumns.ImagePath) is { Type: TextDataViewType } pc ? pc : (DataViewSchema.Column?)null;
 
-        var columns = new[] { label, predicted, truthIds, ids, classes, scores, width, height, path }.OfType<DataViewSchema.Column>().ToArray();
+        var columns = new[] { label, predicted, truthIds, ids, classes, scores, width, path }.OfType<DataViewSchema.Column>().ToArray();
         using var cursor = scored.GetRowCursor(columns);
         var getLabel = Getter<VBuffer<byte>>(cursor, label);
         var getPredicted = Getter<VBuffer<byte>>(cursor, predicted);
@@ -114,7 +113,6 @@ public sealed class SegmentationEvaluator
         var getClasses = Getter<VBuffer<int>>(cursor, classes);
         var getScores = Getter<VBuffer<float>>(cursor, scores);
         var getWidth = Getter<int>(cursor, width);
-        var getHeight = Getter<int>(cursor, height);
         var getPath = Getter<ReadOnlyMemory<char>>(cursor, path);
         VBuffer<byte> gt = default, pred = default;
         VBuffer<int> gtIds = default, predIds = default, cls = default;
@@ -137,11 +135,10 @@ public sealed class SegmentationEvaluator
                 throw new InvalidDataException($"Row {cursor.Position}: '{o.InstanceColumnName}' has {gtIds.Length} values but '{o.LabelColumnName}' has {pixels}.");
             if (ids is not null && predIds.Length != pixels)
                 throw new InvalidDataException($"Row {cursor.Position}: '{o.PredictedInstanceIdsColumnName}' has {predIds.Length} values but the ground truth has {pixels}.");
-            int w = 0, h = 0;
+            int w = 0;
             getWidth?.Invoke(ref w);
-            getHeight?.Invoke(ref h);
-            if (w <= 0 || pixels % w != 0) w = pixels;
-            h = pixels / Math.Max(w, 1);
+            if (w <= 0 || pixels % w != 0) w = pixels; // no usable Width column: one row of pixels
+            int h = pixels / Math.Max(w, 1);
             var image = new EvaluatedImage(w, h, label is null ? [] : gt.DenseValues().ToArray(), pred.DenseValues().ToArray(),
                 truthIds is null ? null : gtIds.DenseValues().ToArray(), ids is null ? null : predIds.DenseValues().ToArray(),
                 classes is null ? null : cls.DenseValues().ToArray(), scores is null ? null : sc.DenseValues().ToArray())
