@@ -25,6 +25,7 @@ public sealed class InstanceDataSource : SegmentationDataSource
     public const string BackgroundClassName = "background";
 
     private readonly Dictionary<SegmentationFiles, AnnotatedImage> imageOfRow;
+    private readonly Dictionary<string, int> rowOfImage;
     private readonly int[] trainIdOfCategory;
 
     /// <summary>A source over <paramref name="dataset"/>'s images.</summary>
@@ -36,6 +37,7 @@ public sealed class InstanceDataSource : SegmentationDataSource
     {
         Dataset = dataset;
         imageOfRow = Rows.Zip(dataset.Images).ToDictionary(x => x.First, x => x.Second);
+        rowOfImage = Rows.Select((r, i) => (r.Image, i)).ToDictionary(x => x.Image, x => x.i, StringComparer.Ordinal);
         trainIdOfCategory = dataset.CategoryNames.Select(name => ClassNames.Skip(1).ToList().IndexOf(name) + 1).ToArray();
         ThingClasses = Enumerable.Range(1, ClassNames.Count - 1).ToArray();
     }
@@ -53,16 +55,12 @@ public sealed class InstanceDataSource : SegmentationDataSource
     public (long ImageId, int CategoryId) CocoIds(int row, int trainId)
     {
         if (trainId < 1 || trainId >= ClassNames.Count) throw new ArgumentOutOfRangeException(nameof(trainId), trainId, $"Train ids of categories are 1–{ClassNames.Count - 1}.");
-        int index = Dataset.CategoryNames.ToList().IndexOf(ClassNames[trainId]);
+        int index = Array.IndexOf(trainIdOfCategory, trainId);
         return (imageOfRow[Rows[row]].ImageId ?? row, Dataset.CategoryIds?[index] ?? index);
     }
 
     /// <summary>The row of <paramref name="imagePath"/>, or −1.</summary>
-    public int RowOf(string imagePath)
-    {
-        for (int i = 0; i < Rows.Count; i++) if (string.Equals(Rows[i].Image, imagePath, StringComparison.Ordinal)) return i;
-        return -1;
-    }
+    public int RowOf(string imagePath) => rowOfImage.GetValueOrDefault(imagePath, -1);
 
     /// <summary>The ground truth of row <paramref name="row"/> for COCO's mask AP (category = train id; crowd regions flagged).</summary>
     public IReadOnlyList<CocoGroundTruth> GroundTruth(int row) =>
