@@ -48,12 +48,23 @@ public sealed record SsnOnnxSessionOptions
     internal SessionOptions Create()
     {
         Validate();
-        var options = new SessionOptions
+        SessionOptions options;
+        try
         {
-            GraphOptimizationLevel = OptimizationLevel,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = IntraOpThreads,
-        };
+            options = new SessionOptions
+            {
+                GraphOptimizationLevel = OptimizationLevel,
+                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+                IntraOpNumThreads = IntraOpThreads,
+            };
+        }
+        catch (Exception e) when (e is TypeInitializationException or DllNotFoundException)
+        {
+            throw new NotSupportedException(
+                $"ONNX Runtime's native library cannot be loaded ({(e.InnerException ?? e).Message.Trim()}). Ssn.MLNet depends on " +
+                "Microsoft.ML.OnnxRuntime.Managed only: the application adds the native package, Microsoft.ML.OnnxRuntime (CPU) or " +
+                "Microsoft.ML.OnnxRuntime.Gpu.Linux / .Gpu.Windows (CUDA), and deploys it with its output.", e);
+        }
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", AllowSpinning ? "1" : "0");
         if (ExecutionProvider == OnnxExecutionProvider.Cuda)
         {
