@@ -97,11 +97,13 @@ internal static class ModelFiles
     /// Runs <c>dotnet</c> with <paramref name="args"/> and returns its exit code and output. Both streams are read
     /// asynchronously, so the timeout is real: a stuck child fails the test instead of blocking a read forever.
     /// </summary>
-    public static (int ExitCode, string Stdout, string Stderr) RunDotnet(IEnumerable<string> args, TimeSpan timeout, string what) =>
-        Run(DotnetHost(), args, timeout, what);
+    public static (int ExitCode, string Stdout, string Stderr) RunDotnet(IEnumerable<string> args, TimeSpan timeout, string what,
+        IReadOnlyDictionary<string, string>? environment = null) =>
+        Run(DotnetHost(), args, timeout, what, environment);
 
-    /// <summary>As <see cref="RunDotnet"/> for any program (e.g. Debian's python3 for the PyTorch references).</summary>
-    public static (int ExitCode, string Stdout, string Stderr) Run(string program, IEnumerable<string> args, TimeSpan timeout, string what)
+    /// <summary>As <see cref="RunDotnet"/> for any program (e.g. Debian's python3 for the PyTorch references); <paramref name="environment"/> adds variables.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) Run(string program, IEnumerable<string> args, TimeSpan timeout, string what,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new System.Diagnostics.ProcessStartInfo(program)
         {
@@ -110,6 +112,7 @@ internal static class ModelFiles
             UseShellExecute = false,
         };
         foreach (string arg in args) start.ArgumentList.Add(arg);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         using var process = System.Diagnostics.Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();
