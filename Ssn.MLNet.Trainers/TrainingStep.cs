@@ -53,14 +53,21 @@ internal sealed class TrainingStep : IDisposable
     }
 
     /// <summary>Runs one step on a mini-batch (fp32 images) and returns the loss values (instance NaN when not trained).</summary>
-    public (double Total, double Semantic, double Instance) Run(Tensor images, Tensor labels, Tensor? targets, Tensor? mask)
+    /// <param name="images">Normalised images <c>[B, 3, H, W]</c>.</param>
+    /// <param name="labels">Train ids <c>[B, H, W]</c>.</param>
+    /// <param name="targets">Instance centres <c>[B, 2, H, W]</c>, or null.</param>
+    /// <param name="mask">Instance pixels <c>[B, H, W]</c>, or null.</param>
+    /// <param name="clock">When given, times each <see cref="TrainingPhase"/> of this step (bench's breakdown).</param>
+    public (double Total, double Semantic, double Instance) Run(Tensor images, Tensor labels, Tensor? targets, Tensor? mask, TrainingPhaseClock? clock = null)
     {
         using var scope = NewDisposeScope();
+        clock?.Start();
         optimizer.ZeroGrad();
         SsnLossParts parts;
         if (compute is null)
         {
-            parts = network.Loss(loss, images, labels, targets, mask);
+            clock?.Lap(TrainingPhase.ZeroGrad);
+            parts = network.Loss(loss, images, labels, targets, mask, clock);
             parts.Total.backward();
         }
         else
@@ -71,7 +78,8 @@ internal sealed class TrainingStep : IDisposable
                 for (int i = 0; i < masterBuffers.Length; i++) computeBuffers[i].copy_(masterBuffers[i]);
             }
             foreach (var p in computeParameters) p.grad?.zero_();
-            parts = compute.Loss(loss, images.to(ScalarType.BFloat16), labels, targets, mask);
+            clock?.Lap(TrainingPhase.ZeroGrad);
+            parts = compute.Loss(loss, images.to(ScalarType.BFloat16), labels, targets, mask, clock);
             parts.Total.backward();
             using (no_grad())
             {
@@ -84,8 +92,12 @@ internal sealed class TrainingStep : IDisposable
                 for (int i = 0; i < masterBuffers.Length; i++) masterBuffers[i].copy_(computeBuffers[i]);
             }
         }
+        clock?.Lap(TrainingPhase.Backward);
         optimizer.Step();
-        return (parts.Total.item<float>(), parts.Semantic.item<float>(), parts.Instance?.item<float>() ?? double.NaN);
+        clock?.Lap(TrainingPhase.Optimizer);
+        var values = (parts.Total.item<float>(), parts.Semantic.item<float>(), parts.Instance?.item<float>() ?? double.NaN);
+        clock?.Lap(TrainingPhase.Readout);
+        return values;
     }
 
     /// <summary>

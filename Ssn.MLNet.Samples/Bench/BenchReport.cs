@@ -54,6 +54,26 @@ public sealed class BenchReport
     /// <summary>Median training step, ms, keyed like <see cref="TrainingImagesPerSecond"/>.</summary>
     [JsonPropertyName("training_step_ms")] public SortedDictionary<string, SortedDictionary<string, double>> TrainingStepMs { get; } = new();
 
+    /// <summary>
+    /// Median milliseconds of each phase of the training step (zero_grad, forward = encoder, heads and instance sampling at
+    /// stride 8, upsample = iGUM to full size, loss, backward, optimizer, readout), keyed like <see cref="TrainingImagesPerSecond"/>;
+    /// host_to_tensor is the trainer loop's copy of a prepared batch into tensors before each step (not in the step's time).
+    /// Timed with wall clocks between phases: on the CPU libtorch runs each operation synchronously.
+    /// </summary>
+    [JsonPropertyName("training_phase_ms")] public SortedDictionary<string, SortedDictionary<string, Dictionary<string, double>>> TrainingPhaseMs { get; } = new();
+
+    /// <summary>Median minor page faults per phase of the step (fresh memory mapped and zeroed by the kernel), keyed like <see cref="TrainingPhaseMs"/>.</summary>
+    [JsonPropertyName("training_phase_minor_faults")] public SortedDictionary<string, SortedDictionary<string, Dictionary<string, long>>> TrainingPhaseMinorFaults { get; } = new();
+
+    /// <summary>Convolution GFLOP of one training step per size (batch 8): 3 × the forward pass (backward ≈ 2 × forward).</summary>
+    [JsonPropertyName("training_gflop_per_step")] public SortedDictionary<string, double> TrainingGFlopPerStep { get; } = new();
+
+    /// <summary>Images per second if the step's convolutions ran at the measured matmul ceiling of the same precision and nothing else took time.</summary>
+    [JsonPropertyName("training_bound_images_per_s")] public SortedDictionary<string, SortedDictionary<string, double>> TrainingBoundImagesPerSecond { get; } = new();
+
+    /// <summary><see cref="TrainingImagesPerSecond"/> over <see cref="TrainingBoundImagesPerSecond"/>: the share of the compute bound reached.</summary>
+    [JsonPropertyName("training_share_of_bound")] public SortedDictionary<string, SortedDictionary<string, double>> TrainingShareOfBound { get; } = new();
+
     /// <summary>Whether this CPU has native bfloat16 instructions (without them libtorch emulates bf16 and it is slower than fp32).</summary>
     [JsonPropertyName("training_bf16_native")] public bool TrainingBf16Native { get; set; }
 
@@ -141,7 +161,12 @@ public sealed class BenchReport
         foreach (var (k, v) in DecoderMs) sb.AppendLine($"| {k} | {(v is null ? "n/a" : v.Value.ToString("F2", CultureInfo.InvariantCulture))} |");
         sb.AppendLine();
         sb.AppendLine("Training (paper network, batch 8, full step), images/s: " + string.Join("; ", TrainingImagesPerSecond.Select(p =>
-            $"{p.Key} " + string.Join(", ", p.Value.Select(v => $"{v.Key} {v.Value}")))) + $" (native bf16: {(TrainingBf16Native ? "yes" : "no")}).");
+            $"{p.Key} " + string.Join(", ", p.Value.Select(v => $"{v.Key} {v.Value}" +
+                (TrainingShareOfBound.GetValueOrDefault(p.Key)?.TryGetValue(v.Key, out var share) == true ? $" ({share:P0} of the bound)" : ""))))) +
+            $" (native bf16: {(TrainingBf16Native ? "yes" : "no")}).");
+        foreach (var (precision, sizesMs) in TrainingPhaseMs)
+            foreach (var (size, phases) in sizesMs)
+                sb.AppendLine($"Training step {precision} {size}, median ms per phase: " + string.Join(", ", phases.Select(p => $"{p.Key} {p.Value:F1}")) + ".");
         double ceiling = MeasuredMatmulGFlops.GetValueOrDefault("fp32", double.NaN);
         sb.AppendLine("Measured ceiling, libtorch 2048² matmul: " + string.Join(", ", MeasuredMatmulGFlops.Select(m => $"{m.Key} {m.Value} GFLOP/s")) + ".");
         sb.AppendLine($"Parameters {Params:N0}; {GFlops512x1024} GFLOPs at 3×{StageSize[0]}×{StageSize[1]}; achieved (share of the fp32 matmul ceiling): " +

@@ -341,6 +341,19 @@ public sealed class BenchRunner
         log.WriteLine($"  instances: truth {truth}, thresholding {result.Instances.Count} (≥ {extraction.MinArea} px), mean-shift {meanShiftCount}, nearest-centre {nearestCount}; {xs.Length} thing pixels");
     }
 
+    private static TValue Entry<TValue>(SortedDictionary<string, TValue> map, string key) where TValue : new() =>
+        map.TryGetValue(key, out var value) ? value : map[key] = new();
+
+    /// <summary>The JSON name of a phase: <c>ZeroGrad</c> → <c>zero_grad</c>.</summary>
+    private static string PhaseName(TrainingPhase phase) =>
+        string.Concat(phase.ToString().Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString()));
+
+    private static long Median(long[] values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? 0 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
     /// <summary>Training throughput through the trainer's own step (<see cref="TrainingThroughput"/>) per precision and size.</summary>
     private void Training(BenchReport report)
     {
@@ -360,13 +373,30 @@ public sealed class BenchRunner
                 var options = new SpatialSamplingTrainerOptions { Precision = precision, Seed = 3, NumberOfThreads = report.Threads };
                 GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 PeakMemory.Reset();
-                var step = Timing.Of(TrainingThroughput.Measure(options, 19, batch, h, w, warmup: 1, steps: settings.TrainingSteps));
+                var profile = TrainingThroughput.MeasurePhases(options, 19, batch, h, w, warmup: 1, steps: settings.TrainingSteps);
+                var step = Timing.Of(profile.StepMs);
                 double median = step.MedianMs;
                 string size = $"{h}x{w}";
-                (report.TrainingImagesPerSecond.TryGetValue(key, out var ips) ? ips : report.TrainingImagesPerSecond[key] = new())[size] = Math.Round(batch / (median / 1000), 2);
-                (report.TrainingStepMs.TryGetValue(key, out var ms) ? ms : report.TrainingStepMs[key] = new())[size] = Math.Round(median, 1);
+                double imagesPerSecond = Math.Round(batch / (median / 1000), 2);
+                Entry(report.TrainingImagesPerSecond, key)[size] = imagesPerSecond;
+                Entry(report.TrainingStepMs, key)[size] = Math.Round(median, 1);
                 if (PeakMemory.PeakMiB() is double mib) report.PeakMemoryMiB[$"training_{key}_{size}_b{batch}"] = mib;
-                log.WriteLine($"  {key} {size}: step median {median:F0} ms ({step.Runs} steps) → {report.TrainingImagesPerSecond[key][size]} images/s");
+                // Per phase: medians over the same steps (they need not add up exactly to the median step).
+                var phaseMs = profile.PhaseMs.ToDictionary(p => PhaseName(p.Key), p => Timing.Of(p.Value).MedianMs);
+                phaseMs["host_to_tensor"] = Timing.Of(profile.HostToTensorMs).MedianMs;
+                Entry(report.TrainingPhaseMs, key)[size] = phaseMs;
+                Entry(report.TrainingPhaseMinorFaults, key)[size] = profile.PhaseMinorFaults.ToDictionary(p => PhaseName(p.Key), p => Median(p.Value));
+                report.TrainingGFlopPerStep[size] = Math.Round(profile.StepGFlop, 1);
+                log.WriteLine($"  {key} {size}: step median {median:F0} ms ({step.Runs} steps) → {imagesPerSecond} images/s; " +
+                              "phases (ms): " + string.Join(", ", phaseMs.Select(p => $"{p.Key} {p.Value:F0}")));
+                // The compute bound: the step's convolution FLOPs at libtorch's measured matmul rate of the same precision.
+                if (report.MeasuredMatmulGFlops.TryGetValue(key, out double ceiling) && ceiling > 0)
+                {
+                    double bound = profile.BoundImagesPerSecond(ceiling);
+                    Entry(report.TrainingBoundImagesPerSecond, key)[size] = Math.Round(bound, 2);
+                    Entry(report.TrainingShareOfBound, key)[size] = Math.Round(imagesPerSecond / bound, 3);
+                    log.WriteLine($"  {key} {size}: {profile.StepGFlop:F0} GFLOP per step, bound {bound:F2} images/s at {ceiling} GFLOP/s → {imagesPerSecond / bound:P0} of the bound");
+                }
             }
     }
 }

@@ -38,6 +38,19 @@ public sealed class BenchRunnerTests
         double stepMs = report.TrainingStepMs["fp32"]["32x64"];
         Assert.AreEqual(8000 / stepMs, report.TrainingImagesPerSecond["fp32"]["32x64"], 8000 * 0.05 / (stepMs * (stepMs - 0.05)) + 0.005);
         Assert.IsTrue(report.MeasuredMatmulGFlops["fp32"] > 0);
+        // The step's FLOPs: 3 × forward (1/4 of the network's cost at 64×128 per image) × batch 8; the bound is those FLOPs at
+        // the measured matmul ceiling, the share images/s over the bound; the phases (one step: medians are its values)
+        // fit in the step, and the host-to-tensor copy is reported beside them.
+        Assert.AreEqual(3 * 8 * 29.1 / 256, report.TrainingGFlopPerStep["32x64"], 0.05);
+        double bound = report.TrainingBoundImagesPerSecond["fp32"]["32x64"];
+        Assert.AreEqual(8 * report.MeasuredMatmulGFlops["fp32"] / report.TrainingGFlopPerStep["32x64"], bound, 0.03 * bound);
+        Assert.AreEqual(report.TrainingImagesPerSecond["fp32"]["32x64"] / bound, report.TrainingShareOfBound["fp32"]["32x64"], 0.01 * report.TrainingShareOfBound["fp32"]["32x64"] + 0.001);
+        var phases = report.TrainingPhaseMs["fp32"]["32x64"];
+        CollectionAssert.IsSubsetOf(new[] { "zero_grad", "forward", "upsample", "loss", "backward", "optimizer", "readout", "host_to_tensor" }, phases.Keys.ToArray());
+        Assert.IsTrue(phases["forward"] > 0 && phases["backward"] > 0);
+        Assert.IsTrue(phases.Where(p => p.Key != "host_to_tensor").Sum(p => p.Value) <= stepMs + 0.1, string.Join(", ", phases));
+        Assert.IsTrue(report.TrainingPhaseMinorFaults["fp32"]["32x64"].Values.All(f => f >= 0));
+        StringAssert.Contains(report.ToMarkdown(), "of the bound");
         // The network's cost at 64×128 is 1/64 of that at 512×1024 (README: 29.1 GFLOPs), as convolutions scale with pixels.
         Assert.AreEqual(29.1 / 64, report.GFlops512x1024, 0.01);
 

@@ -132,6 +132,29 @@ public sealed class SpatialSamplingTrainerTests
         }
     }
 
+    /// <summary>The per-phase breakdown covers every phase of every timed step, within the step's own time, and knows the step's FLOPs.</summary>
+    [TestMethod]
+    public void ThroughputSplitsTheStepIntoPhases()
+    {
+        var o = Small(1);
+        o.Precision = TrainingPrecision.Float32;
+        var profile = TrainingThroughput.MeasurePhases(o, 19, batch: 2, height: 32, width: 64, warmup: 1, steps: 3);
+        Assert.AreEqual(3, profile.StepMs.Length);
+        Assert.AreEqual(3, profile.HostToTensorMs.Length);
+        CollectionAssert.AreEquivalent(Enum.GetValues<TrainingPhase>(), profile.PhaseMs.Keys.ToArray());
+        for (int i = 0; i < 3; i++)
+        {
+            double sum = profile.PhaseMs.Values.Sum(v => v[i]);
+            Assert.IsTrue(sum > 0 && sum <= profile.StepMs[i], $"step {i}: phases {sum} ms, step {profile.StepMs[i]} ms");
+        }
+        Assert.IsTrue(profile.PhaseMs[TrainingPhase.Forward].All(t => t > 0));
+        Assert.IsTrue(profile.PhaseMs[TrainingPhase.Backward].All(t => t > 0));
+        Assert.IsTrue(profile.PhaseMinorFaults.Values.SelectMany(v => v).All(f => f >= 0));
+        Assert.IsTrue(profile.ForwardGFlopPerImage > 0);
+        Assert.AreEqual(3 * 2 * profile.ForwardGFlopPerImage, profile.StepGFlop, 1e-9);
+        Assert.AreEqual(2 * 100 / profile.StepGFlop, profile.BoundImagesPerSecond(100), 1e-9);
+    }
+
     /// <summary>
     /// Epoch seeds are the same in every process: golden values of SplitMix64 over (seed, epoch, stream), computed
     /// independently. (They once came from HashCode.Combine, randomised per process: two runs with the same seed gave

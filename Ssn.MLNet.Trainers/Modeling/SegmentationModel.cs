@@ -98,8 +98,11 @@ public sealed class SegmentationModel : nn.Module<Tensor, SegmentationOutput>
             return new SegmentationOutput(logits.to(ScalarType.Float32).MoveToOuterDisposeScope(), null);
         }
         using var heads = ForwardHeads(images);
-        return Decode(heads, training ? GridSampleMode.Bilinear : GridSampleMode.Nearest);
+        return Decode(heads, CentreMode);
     }
+
+    /// <summary>How <see cref="forward(Tensor)"/> samples the centres: bilinearly in training, nearest in eval mode (paper §4).</summary>
+    internal GridSampleMode CentreMode => training ? GridSampleMode.Bilinear : GridSampleMode.Nearest;
 
     /// <summary>
     /// The stride-8 outputs of an iGUM-decoded network (paper Fig. 2): class logits, the iGUM guidance table and, with

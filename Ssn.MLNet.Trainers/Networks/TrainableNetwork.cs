@@ -36,18 +36,36 @@ internal sealed class TrainableNetwork : IDisposable
     /// Forward pass and loss of one mini-batch: cross-entropy on the decoded logits plus, when instance targets are
     /// given, the instance loss on the iGUM-upsampled centres (paper Eq. 2). Upsampling and loss run in fp32.
     /// </summary>
-    public SsnLossParts Loss(SsnLoss loss, Tensor images, Tensor labels, Tensor? targets, Tensor? mask)
+    /// <remarks>With <paramref name="clock"/>, the stride-8 forward, the iGUM upsampling and the loss are timed apart
+    /// (<see cref="SegmentationModel.forward(Tensor)"/>'s own two calls, made here one after the other).</remarks>
+    public SsnLossParts Loss(SsnLoss loss, Tensor images, Tensor labels, Tensor? targets, Tensor? mask, TrainingPhaseClock? clock = null)
     {
         // Semantic-only data (no instance targets): the instance module's t sampling steps would be computed for nothing.
         bool instances = Model.ComputeInstances;
         Model.ComputeInstances = instances && targets is not null;
         SegmentationOutput output;
-        try { output = Model.forward(images); }
+        try
+        {
+            if (Model.GuidedDecoder is null)
+            {
+                output = Model.forward(images);
+                clock?.Lap(TrainingPhase.Forward);
+            }
+            else
+            {
+                using var heads = Model.ForwardHeads(images);
+                clock?.Lap(TrainingPhase.Forward);
+                output = Model.Decode(heads, Model.CentreMode);
+                clock?.Lap(TrainingPhase.Upsample);
+            }
+        }
         finally { Model.ComputeInstances = instances; }
         using var decoded = output;
         long stride = SsnNetworkOptions.OutputStride;
-        return loss.Compute(output.Logits, labels, output.Centres, targets, mask,
+        var parts = loss.Compute(output.Logits, labels, output.Centres, targets, mask,
             SsnNetworkOptions.PaddedSize(images.shape[2]) / stride, SsnNetworkOptions.PaddedSize(images.shape[3]) / stride);
+        clock?.Lap(TrainingPhase.Loss);
+        return parts;
     }
 
     /// <summary>Writes architecture and weights: the safetensors bytes (options in the header), length first.</summary>
