@@ -74,20 +74,20 @@ public sealed class NonBottleneck1D : nn.Module<Tensor, Tensor>, OnnxExport.IOnn
         Tensor y;
         if (Design.Moved1x1)
         {
-            y = act1.call(first.call(x));
-            y = act2.call(conv3x1.call(y));
-            y = act3.call(Normalise(bn1x3, conv1x3.call(y)));
+            y = PReluTraining.Apply(act1, first.call(x));
+            y = PReluTraining.Apply(act2, conv3x1.call(y));
+            y = PReluTraining.Apply(act3, Normalise(bn1x3, conv1x3.call(y)));
             y = Normalise(bnSecond, second.call(y));
         }
         else
         {
-            y = act1.call(first.call(x));
-            y = act2.call(Normalise(bnSecond, second.call(y)));
-            y = act3.call(conv3x1.call(y));
+            y = PReluTraining.Apply(act1, first.call(x));
+            y = PReluTraining.Apply(act2, Normalise(bnSecond, second.call(y)));
+            y = PReluTraining.Apply(act3, conv3x1.call(y));
             y = Normalise(bn1x3, conv1x3.call(y));
         }
         y = dropout.call(y);
-        return actOut.call(y.add_(x, KeptScalars.One)).MoveToOuterDisposeScope();
+        return PReluTraining.Apply(actOut, y.add_(x, KeptScalars.One)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Merges both BatchNorms into the convolutions before them, biases included (paper §6). Eval only.</summary>

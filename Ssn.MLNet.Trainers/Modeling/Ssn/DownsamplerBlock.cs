@@ -48,7 +48,7 @@ public sealed class DownsamplerBlock : nn.Module<Tensor, Tensor>, OnnxExport.IOn
             var pooled = pool.call(x) * get_buffer("pool_scale")!.view(1, -1, 1, 1) + get_buffer("pool_shift")!.view(1, -1, 1, 1);
             y = cat(new[] { conv.call(x), pooled }, 1);
         }
-        return act.call(y).MoveToOuterDisposeScope();
+        return PReluTraining.Apply(act, y).MoveToOuterDisposeScope();
     }
 
     /// <summary>Merges the BatchNorm into the convolution (and a per-channel affine for the pooled channels). Eval only.</summary>
