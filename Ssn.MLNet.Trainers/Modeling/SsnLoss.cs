@@ -69,7 +69,7 @@ public sealed class SsnLoss
         using var scope = NewDisposeScope();
         // Scalars held until the end of the call (see KeptScalars for why TorchSharp's temporaries are avoided).
         using Scalar one = 1, two = 2, zero = 0, tiny = 1e-12, semanticWeight = SemanticWeight, instanceWeight = InstanceWeight;
-        var semantic = cross_entropy(logits, labels, ClassWeights, ignore_index: IgnoreIndex);
+        var semantic = CrossEntropyTraining.Compute(logits, labels, ClassWeights, IgnoreIndex);
         Tensor? instance = null;
         if (centres is not null && targetCentres is not null && instanceMask is not null)
         {
