@@ -47,8 +47,10 @@ public sealed class ImprovedGuidedUpsampling : nn.Module
     }
 
     /// <summary>Samples <paramref name="input"/> <c>[B, C, h, w]</c> on <paramref name="grid"/> from <see cref="Grid"/>.</summary>
+    /// <remarks>Bilinear sampling while training on the CPU goes through <see cref="GridSampleTraining"/> (same values, faster backward).</remarks>
     public static Tensor Sample(Tensor input, Tensor grid, GridSampleMode mode = GridSampleMode.Bilinear) =>
-        grid_sample(input, grid, mode, GridSamplePaddingMode.Border, SamplingCoordinates.AlignCorners);
+        mode == GridSampleMode.Bilinear ? GridSampleTraining.Sample(input, grid)
+            : grid_sample(input, grid, mode, GridSamplePaddingMode.Border, SamplingCoordinates.AlignCorners);
 
     /// <summary>Upsamples <paramref name="input"/> <c>[B, C, h, w]</c> to <paramref name="height"/>×<paramref name="width"/> guided by <paramref name="guidance"/>.</summary>
     public Tensor forward(Tensor input, Tensor guidance, long height, long width, GridSampleMode mode = GridSampleMode.Bilinear)
