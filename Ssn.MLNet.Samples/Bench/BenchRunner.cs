@@ -348,12 +348,6 @@ public sealed class BenchRunner
     private static string PhaseName(TrainingPhase phase) =>
         string.Concat(phase.ToString().Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString()));
 
-    private static long Median(long[] values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length == 0 ? 0 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
     /// <summary>Training throughput through the trainer's own step (<see cref="TrainingThroughput"/>) per precision and size.</summary>
     private void Training(BenchReport report)
     {
@@ -385,7 +379,7 @@ public sealed class BenchRunner
                 var phaseMs = profile.PhaseMs.ToDictionary(p => PhaseName(p.Key), p => Timing.Of(p.Value).MedianMs);
                 phaseMs["host_to_tensor"] = Timing.Of(profile.HostToTensorMs).MedianMs;
                 Entry(report.TrainingPhaseMs, key)[size] = phaseMs;
-                Entry(report.TrainingPhaseMinorFaults, key)[size] = profile.PhaseMinorFaults.ToDictionary(p => PhaseName(p.Key), p => Median(p.Value));
+                Entry(report.TrainingPhaseMinorFaults, key)[size] = profile.PhaseMinorFaults.ToDictionary(p => PhaseName(p.Key), p => (long)Timing.Of(p.Value.Select(v => (double)v).ToArray()).MedianMs);
                 report.TrainingGFlopPerStep[size] = Math.Round(profile.StepGFlop, 1);
                 log.WriteLine($"  {key} {size}: step median {median:F0} ms ({step.Runs} steps) → {imagesPerSecond} images/s; " +
                               "phases (ms): " + string.Join(", ", phaseMs.Select(p => $"{p.Key} {p.Value:F0}")));

@@ -41,7 +41,7 @@ public sealed class SegmentationPredictor : ISegmentationPredictor
         if (precision == InferencePrecision.BFloat16) model.Encoder.to(ScalarType.BFloat16);
         // Channels-last (NHWC) weights and inputs: oneDNN's fastest convolution layout on CPU (measured 1.2× in fp32,
         // and what makes bf16 pay off: 3× over fp32 NCHW on AVX512-BF16).
-        ChannelsLast.ConvertWeights(model, requiresGrad: false);
+        ChannelsLast.ConvertWeights(model);
     }
 
     /// <summary>Arithmetic of the encoder.</summary>

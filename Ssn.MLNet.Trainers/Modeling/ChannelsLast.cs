@@ -23,21 +23,12 @@ internal static class ChannelsLast
         return dense.permute(0, 3, 1, 2);
     }
 
-    /// <summary>
-    /// Replaces every convolution weight of <paramref name="module"/> by a channels-last copy (before an optimiser takes the
-    /// parameters). Each copy owns its storage (not a view, which autograd forbids to update in place).
-    /// </summary>
-    public static void ConvertWeights(nn.Module module, bool requiresGrad)
+    /// <summary>Replaces every convolution weight of <paramref name="module"/> (inference: no gradients) by a channels-last copy.</summary>
+    public static void ConvertWeights(nn.Module module)
     {
         using (no_grad())
             foreach (var (_, child) in module.named_modules())
                 if (child is Conv2d conv)
-                {
-                    var w = conv.weight!;
-                    long[] shape = w.shape;
-                    var owned = empty_strided(shape, new[] { shape[1] * shape[2] * shape[3], 1, shape[3] * shape[1], shape[1] }, dtype: w.dtype, device: w.device);
-                    owned.copy_(w);
-                    conv.weight = new Parameter(owned, requires_grad: requiresGrad);
-                }
+                    conv.weight = new Parameter(Of(conv.weight!), requires_grad: false);
     }
 }
