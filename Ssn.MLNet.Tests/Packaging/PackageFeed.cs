@@ -48,6 +48,15 @@ internal sealed class PackageFeed
     /// <summary>The feed, packed (first use packs; later uses share it).</summary>
     public static PackageFeed Instance => Shared.Value;
 
+    /// <summary>Deletes the feed's folder (packages, extracted packages, apps: close to 1 GB with the GPU runtime), if packed.</summary>
+    public static void DeleteIfCreated()
+    {
+        if (!Shared.IsValueCreated) return;
+        try { Directory.Delete(Shared.Value.Root, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
     public string Root { get; }
     public string Feed { get; }
     public string Packages { get; }

@@ -25,6 +25,9 @@ public sealed class PackageFeedTests
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(5);
 
+    [ClassCleanup]
+    public static void DeleteFeed() => PackageFeed.DeleteIfCreated();
+
     [TestMethod]
     [Timeout(1_800_000, CooperativeCancellation = true)]
     public void AnOnnxOnlyAppFromTheFeedPredictsWithoutLibtorchOnTheCpuAndBuildsWithTheCudaRuntime()
