@@ -11,7 +11,11 @@ namespace Ssn.MLNet.Tests.Onnx;
 /// </summary>
 internal static class TestNetworks
 {
-    public static SegmentationModel Tiny(int numClasses = 5, int seed = 3, int steps = 10, float slopeScale = 0.5f)
+    public static SegmentationModel Tiny(int numClasses = 5, int seed = 3, int steps = 10, float slopeScale = 0.5f) =>
+        LookingTrained(SsnNetworkOptions.Tiny(numClasses) with { SamplingSteps = steps }, seed, slopeScale);
+
+    /// <summary>The network of <paramref name="options"/> (with instance head) with the seeded, trained-looking values of <see cref="Tiny"/>, in eval mode.</summary>
+    public static SegmentationModel LookingTrained(SsnNetworkOptions options, int seed = 3, float slopeScale = 0.5f)
     {
         var rng = new Random(seed);
         Tensor Uniform(Tensor like, double low, double high)
@@ -20,7 +24,7 @@ internal static class TestNetworks
             for (int i = 0; i < values.Length; i++) values[i] = (float)(low + (high - low) * rng.NextDouble());
             return tensor(values, like.shape);
         }
-        var network = SegmentationModels.Create(SsnNetworkOptions.Tiny(numClasses) with { SamplingSteps = steps });
+        var network = SegmentationModels.Create(options);
         using (no_grad())
         {
             foreach (var (_, m) in network.named_modules())

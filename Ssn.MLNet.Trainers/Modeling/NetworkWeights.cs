@@ -69,12 +69,26 @@ public static class NetworkWeights
         ArgumentNullException.ThrowIfNull(module);
         if (module is SegmentationModel { IsBatchNormFolded: true })
             throw new InvalidOperationException("A BatchNorm-folded network has other tensors than a PyTorch module of its architecture; save the unfolded network.");
+        var metadata = module is SegmentationModel model
+            ? new Dictionary<string, string> { [NetworkOptionsKey] = JsonSerializer.Serialize(model.Options) }
+            : null;
+        return ToSafetensors(module.state_dict(), metadata);
+    }
+
+    /// <summary>
+    /// Named tensors (any, e.g. a network's inputs and outputs beside its weights) as the bytes of a <c>.safetensors</c>
+    /// file, in the given order, with <paramref name="metadata"/> as the header's <c>__metadata__</c>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A tensor has a type other than F32, F64, F16, BF16, I64, I32.</exception>
+    public static byte[] ToSafetensors(IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
         var header = new JsonObject();
-        if (module is SegmentationModel model)
-            header["__metadata__"] = new JsonObject { [NetworkOptionsKey] = JsonSerializer.Serialize(model.Options) };
+        if (metadata is not null)
+            header["__metadata__"] = new JsonObject(metadata.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
         var blobs = new List<byte[]>();
         long offset = 0;
-        foreach (var (name, tensor) in module.state_dict())
+        foreach (var (name, tensor) in tensors)
         {
             var dtype = DTypes.FirstOrDefault(d => d.Type == tensor.dtype);
             if (dtype.Name is null)
