@@ -212,12 +212,9 @@ class SpatialSamplingNetwork(nn.Module):
     instance module. `forward` returns (class logits, centres or None) at the input size: centres sampled bilinearly
     in training, nearest in eval mode (§4 "Two practical tips")."""
 
-    def __init__(self, options=None, **overrides):
+    def __init__(self, options=None):
         super().__init__()
-        o = options or NetworkOptions()
-        for k, v in overrides.items():
-            setattr(o, k, v)
-        self.options = o
+        o = self.options = options or NetworkOptions()
         self.encoder = SsnEncoder(o)
         self.decoder = ImprovedGuidedUpsamplingDecoder(o.DeepChannels, o.NumClasses)
         self.instanceHead = nn.Conv2d(o.DeepChannels, 2, 1)

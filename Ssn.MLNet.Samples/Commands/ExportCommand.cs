@@ -46,7 +46,7 @@ internal static class ExportCommand
             if (extension == ".safetensors")
             {
                 NetworkWeights.SaveSafetensors(model.Model, onnxPath);
-                env.Console.MarkupLine(Markup.Escape($"Wrote {onnxPath}: the network's weights under PyTorch state_dict names (tools/camvid-replica/ssn_torch.py), " +
+                env.Console.MarkupLine(Markup.Escape($"Wrote {onnxPath}: the network's weights under PyTorch state_dict names (ssn_torch/model.py), " +
                                                      $"its options in the header's {NetworkWeights.NetworkOptionsKey}"));
                 return Task.FromResult(0);
             }

@@ -9,7 +9,7 @@ namespace Ssn.MLNet.Tests.Modeling;
 
 /// <summary>
 /// safetensors in and out: a round trip restores every tensor bit for bit, the file is the format PyTorch's
-/// safetensors reads (checked here byte by byte; against PyTorch itself by tools/pytorch-crosscheck), and partial
+/// safetensors reads (checked here byte by byte; against PyTorch itself by PyTorchTwinTests), and partial
 /// loads say what did not match.
 /// </summary>
 [TestClass]

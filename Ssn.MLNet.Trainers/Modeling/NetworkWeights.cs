@@ -35,7 +35,7 @@ public sealed record WeightLoadReport(IReadOnlyList<string> Loaded, IReadOnlyLis
 /// A network's weights as a <c>.safetensors</c> file (Hugging Face's format: an 8-byte little-endian header length, a
 /// JSON header of name → dtype, shape and byte range, then the raw little-endian data) under the module's
 /// <c>state_dict</c> names, which are the names a PyTorch module of the same architecture uses
-/// (<c>tools/camvid-replica/ssn_torch.py</c>; checked by <c>tools/pytorch-crosscheck</c>). So a network can be trained or
+/// (<c>ssn_torch/model.py</c>, the PyTorch twin; checked both ways by <c>PyTorchTwinTests</c>). So a network can be trained or
 /// fine-tuned in PyTorch and deployed here, or the other way.
 /// </summary>
 public static class NetworkWeights

@@ -37,7 +37,7 @@ public sealed class ReferenceNameMap
         return name;
     }
 
-    /// <summary>Names are the same on both sides (the Spatial Sampling Network: <c>tools/camvid-replica/ssn_torch.py</c> uses ours).</summary>
+    /// <summary>Names are the same on both sides (the Spatial Sampling Network: <c>ssn_torch/model.py</c> uses ours).</summary>
     public static ReferenceNameMap Identity { get; } = new("a module with this project's names",
         "Check that the network options (channels, blocks, class count) are those the weights were trained with.");
 
