@@ -3,6 +3,7 @@ using Ssn.MLNet.Tests.Imaging;
 using Ssn.MLNet.Tests.MLNetInterop;
 using Ssn.MLNet.Tests.Onnx;
 using Ssn.MLNet.Tests.RealData;
+using Ssn.MLNet.Tests.Samples;
 using Ssn.MLNet.Trainers.Modeling;
 using static TorchSharp.torch;
 
@@ -21,7 +22,7 @@ public sealed class PyTorchTwinTests
 {
     private const double Tolerance = 1e-4; // issue 26: outputs within 1e-4 of each other
 
-    private static string Fixtures => Path.Combine(RepositoryRoot(), "ssn_torch", "tests", "fixtures");
+    private static string Fixtures => Path.Combine(CommandLineTests.RepoRoot(), "ssn_torch", "tests", "fixtures");
 
     [TestMethod]
     public void TheDotnetFixtureIsWhatThisRuntimeComputes()
@@ -46,7 +47,7 @@ public sealed class PyTorchTwinTests
     {
         string python = SharedData.PythonWithTorchOrSkip();
         using var dir = new TempDirectory();
-        var env = new Dictionary<string, string> { ["PYTHONPATH"] = RepositoryRoot() };
+        var env = new Dictionary<string, string> { ["PYTHONPATH"] = CommandLineTests.RepoRoot() };
 
         // .NET -> PyTorch: the paper network (11 classes) with trained-looking weights, one 360x480 image.
         string dotnet = dir.File("dotnet");
@@ -114,12 +115,5 @@ public sealed class PyTorchTwinTests
             new("centres8", heads.Centres!), new("logits", decoded.Logits), new("centres", decoded.Centres!),
             new("class_map", decoded.Logits.argmax(1)),
         ];
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Ssn.MLNet.sln"))) return dir.FullName;
-        throw new AssertInconclusiveException("skipped: the repository root (Ssn.MLNet.sln) is not above the test binaries.");
     }
 }
