@@ -342,7 +342,7 @@ def augment_batch(images_u8, labels_u8, instances, rows, params):
         out = cols_of(rows_of(maps.index_select(0, row).unsqueeze(1), yn), xn).squeeze(1)
         return torch.where(valid, out, torch.full((), pad, dtype=out.dtype, device=device))
 
-    src = images_u8.index_select(0, row).float() * float(F32(1) / F32(255))  # the float32 constant, exactly
+    src = to_unit(images_u8.index_select(0, row))
     r0, r1 = rows_of(src, y0), rows_of(src, y1)
     top = cols_of(r0, x0) * (1 - tx) + cols_of(r0, x1) * tx
     bottom = cols_of(r1, x0) * (1 - tx) + cols_of(r1, x1) * tx
@@ -360,6 +360,11 @@ def augment_batch(images_u8, labels_u8, instances, rows, params):
     v = mean + (v - mean) * c
     img = torch.where(factors[:, 3].view(B, 1, 1, 1) > 0, v.clamp(0, 1), img)
     return img, labels, inst
+
+
+def to_unit(images_u8):
+    """RgbImage.CopyToChw: byte * (1f / 255f), the float32 constant exactly."""
+    return images_u8.float() * float(F32(1) / F32(255))
 
 
 @lru_cache(maxsize=None)

@@ -11,7 +11,7 @@ data=$(realpath "$1"); epochs=$2; out=$(realpath -m "$3")
 cd "$(dirname "$0")/.."
 mkdir -p "$out"
 python=/usr/bin/python3
-fixes=$("$python" -c 'import torch; print("--redirects 1 --tee 1" if torch.__version__ < "2" else "")') # see ssn_torch/README.md
+fixes=$("$python" -c 'from ssn_torch.train import TORCHRUN_FIXES; print(" ".join(TORCHRUN_FIXES))')
 
 start=$(date +%s)
 # shellcheck disable=SC2086

@@ -18,9 +18,9 @@ import time
 
 import torch
 
+from .train import TORCHRUN_FIXES
+
 LAYOUTS = [("1 process x 1 thread", 1, 1), ("1 process x 2 threads", 1, 2), ("2 processes x 1 thread (gloo)", 2, 1)]
-# Debian's torch 1.13 under Python 3.11: see tests/test_train.py TORCHRUN_FIXES.
-TORCHRUN_FIXES = ["--redirects", "1", "--tee", "1"] if torch.__version__ < "2" else []
 
 
 def run(data, fmt, processes, threads, steps, port):

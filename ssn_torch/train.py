@@ -33,6 +33,10 @@ from . import data as D
 from .loss import ssn_loss
 from .model import OUTPUT_STRIDE, NetworkOptions, SpatialSamplingNetwork
 
+# Debian's torch 1.13 under Python 3.11: torchrun's default --redirects/--tee 0 maps to no stream (Python 3.11 no longer
+# iterates a Flag's zero member) and the launcher fails at start; 1 (stdout, tee'd to the console) works. torch 2.x is fixed.
+TORCHRUN_FIXES = ["--redirects", "1", "--tee", "1"] if torch.__version__ < "2" else []
+
 # TrainingRecipes.cs: "paper" = SpatialSamplingTrainerOptions' defaults (§6); "camvid" = TrainingRecipes.Camvid().
 RECIPES = {
     "paper": dict(epochs=150, batch_size=8, lr=5e-4, weight_decay=1e-4, poly_power=0.9, middle_dropout=0.03, deep_dropout=0.3,
@@ -136,7 +140,7 @@ def evaluate(model, split, ranks, num_classes, batch=4):
     with torch.no_grad():
         for i in range(0, len(rows), batch):
             idx = rows[i:i + batch]
-            x = D.normalize(torch.from_numpy(split.images[idx]).to(ranks.device).float() * float(np.float32(1) / np.float32(255)))
+            x = D.normalize(D.to_unit(torch.from_numpy(split.images[idx]).to(ranks.device)))
             pred = model(x, instances=False)[0].argmax(1)
             gt = torch.from_numpy(split.labels[idx]).to(ranks.device).long()
             m = gt != D.IGNORE

@@ -70,7 +70,7 @@ class ZooModelTest(unittest.TestCase):
             self.skipTest("../shared/camvid not found: real-data test skipped")
         split = D.load_split(root, "camvid", "val", max_images=4)
         model = SpatialSamplingNetwork.from_safetensors(ZOO).eval()
-        x = D.normalize(torch.from_numpy(split.images).float() * float(1 / 255))
+        x = D.normalize(D.to_unit(torch.from_numpy(split.images)))
         with torch.no_grad():
             pred = model(x, instances=False)[0].argmax(1)
         gt = torch.from_numpy(split.labels).long()

@@ -58,9 +58,6 @@ def write_cityscapes(root, train=4, val=2, seed=0):
 
 REPO = os.path.join(os.path.dirname(__file__), "..", "..")
 ARGS = ["--recipe", "camvid", "--crop", "32x24", "--batch-size", "4", "--lr", "5e-3", "--validate-every", "2", "--threads", "1"]
-# torch 1.13 under Python 3.11 (Debian 12): torchrun's default --redirects/--tee 0 maps to no stream (Python 3.11 no
-# longer iterates a Flag's zero member) and the launcher fails; 1 (stdout, tee'd to the console) works. Fixed in torch 2.x.
-TORCHRUN_FIXES = ["--redirects", "1", "--tee", "1"] if torch.__version__ < "2" else []
 
 
 def args(data, out, *extra, fmt="camvid"):
@@ -108,7 +105,7 @@ class DistributedTest(unittest.TestCase):
                 s.bind(("127.0.0.1", 0))
                 port = s.getsockname()[1]
             out = os.path.join(d, "out")
-            command = [sys.executable, "-m", "torch.distributed.run", *TORCHRUN_FIXES, "--nproc_per_node", "2", "--master_port", str(port),
+            command = [sys.executable, "-m", "torch.distributed.run", *train.TORCHRUN_FIXES, "--nproc_per_node", "2", "--master_port", str(port),
                        "-m", "ssn_torch.train", *ARGS, "--format", "camvid", "--data", os.path.join(d, "data"), "--out", out, "--epochs", "4"]
             run = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
             self.assertEqual(0, run.returncode, run.stdout[-3000:] + run.stderr[-3000:])
