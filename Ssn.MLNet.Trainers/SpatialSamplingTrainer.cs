@@ -106,6 +106,10 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
             ch.Info(MessageSensitivity.None, $"The training images differ in size: training on random {crop}×{crop} crops (set Augmentation.CropWidth and CropHeight to choose).");
         }
         var augmenter = new SegmentationAugmenter(augmentation);
+        var lowResolution = o.LowResolutionEpochs > 0 ? new SegmentationAugmenter(augmentation.AtResolution(o.LowResolutionScale)) : augmenter;
+        if (o.LowResolutionEpochs > 0)
+            ch.Info(MessageSensitivity.None, $"Progressive resizing: epochs 1–{o.LowResolutionEpochs} on {lowResolution.Options.CropWidth}×{lowResolution.Options.CropHeight} crops " +
+                    $"(scales {lowResolution.Options.MinScale:G3}–{lowResolution.Options.MaxScale:G3}), then {augmentation.CropWidth}×{augmentation.CropHeight}.");
         var precision = TrainingPrecisions.Resolve(o.Precision, o.Device);
 
         var checkpoint = new TrainingCheckpoint();
@@ -137,7 +141,8 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
             var epochClock = Stopwatch.StartNew();
             double sumLoss = 0, sumSemantic = 0, sumInstance = 0;
             int batches = 0, images = 0;
-            foreach (var batch in Batches(train, augmenter, o.Normalization, random, o.BatchSize, instances, device, o.CancellationToken))
+            bool low = epoch < o.LowResolutionEpochs;
+            foreach (var batch in Batches(train, low ? lowResolution : augmenter, o.Normalization, random, o.BatchSize, instances, device, o.CancellationToken))
             {
                 var (total, semantic, instance) = step.Run(batch.Images, batch.Labels, batch.Targets, batch.Mask);
                 sumLoss += total;
@@ -150,7 +155,7 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
             double seconds = epochClock.Elapsed.TotalSeconds;
 
             double meanIoU = double.NaN;
-            if (validation is not null && ((epoch + 1) % o.ValidateEveryEpochs == 0 || epoch + 1 == o.Epochs))
+            if (validation is not null && !low && ((epoch + 1) % o.ValidateEveryEpochs == 0 || epoch + 1 == o.Epochs))
             {
                 meanIoU = Validate(network, validation, classNames, o.Normalization);
                 if (!(meanIoU <= bestIoU)) // also true while bestIoU is NaN

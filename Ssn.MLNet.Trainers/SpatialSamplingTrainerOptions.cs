@@ -73,6 +73,17 @@ public sealed class SpatialSamplingTrainerOptions
     /// <summary>Training crop, random scale, flip and colour jitter.</summary>
     public AugmentationOptions Augmentation { get; set; } = new();
 
+    /// <summary>
+    /// Progressive resizing: the first this many epochs (default 0) train at <see cref="LowResolutionScale"/> times the
+    /// resolution of <see cref="Augmentation"/> (its random scales and crop sides multiplied by it), which costs about a
+    /// third per image at 0.5, then the remaining epochs at full resolution; the learning-rate schedule runs over all
+    /// epochs. Low-resolution epochs are not validated. Needs the augmentation's crop to be set.
+    /// </summary>
+    public int LowResolutionEpochs { get; set; }
+
+    /// <summary>Resolution factor of the <see cref="LowResolutionEpochs"/>, in (0, 1] (default 0.5).</summary>
+    public double LowResolutionScale { get; set; } = 0.5;
+
     /// <summary>Input normalisation (default ImageNet mean/std), saved with the model.</summary>
     public ImageNormalization Normalization { get; set; } = ImageNormalization.ImageNet;
 
@@ -163,6 +174,10 @@ public sealed class SpatialSamplingTrainerOptions
         Check(PredictionBatchSize > 0, nameof(PredictionBatchSize), PredictionBatchSize, "must be positive");
         Check(ResumeFrom is null || File.Exists(ResumeFrom), nameof(ResumeFrom), ResumeFrom ?? "", "must name an existing checkpoint file");
         Check(InitialWeights is null || File.Exists(InitialWeights), nameof(InitialWeights), InitialWeights ?? "", "must name an existing .safetensors, .pth or .pt file");
+        Check(LowResolutionEpochs >= 0 && LowResolutionEpochs < Epochs, nameof(LowResolutionEpochs), LowResolutionEpochs, "must be in [0, Epochs)");
+        Check(LowResolutionScale is > 0 and <= 1, nameof(LowResolutionScale), LowResolutionScale, "must be in (0, 1]");
+        Check(LowResolutionEpochs == 0 || Augmentation is { CropWidth: > 0, CropHeight: > 0 }, nameof(LowResolutionEpochs), LowResolutionEpochs,
+            "needs Augmentation.CropWidth and CropHeight to be set");
         Check(FreezeEncoderEpochs >= 0, nameof(FreezeEncoderEpochs), FreezeEncoderEpochs, "cannot be negative");
         Check(Enum.IsDefined(Precision), nameof(Precision), Precision, $"must be one of {string.Join(", ", Enum.GetNames<TrainingPrecision>())}");
         Check(Enum.IsDefined(ClassWeighting), nameof(ClassWeighting), ClassWeighting, $"must be one of {string.Join(", ", Enum.GetNames<ClassWeighting>())}");

@@ -17,6 +17,12 @@ public enum TrainingRecipe
     /// (see <see cref="TrainingRecipes.Camvid"/> for the values and how they were chosen).
     /// </summary>
     Camvid,
+
+    /// <summary>
+    /// CamVid from scratch within an hour on a 2-core CPU: <see cref="Camvid"/> with progressive resizing — 42 epochs, the
+    /// first 24 at half resolution (see <see cref="TrainingRecipes.CamvidFast"/>).
+    /// </summary>
+    CamvidFast,
 }
 
 /// <summary>The trainer options behind <see cref="TrainingRecipe"/>.</summary>
@@ -27,6 +33,7 @@ public static class TrainingRecipes
     {
         TrainingRecipe.Paper => new SpatialSamplingTrainerOptions(),
         TrainingRecipe.Camvid => Camvid(),
+        TrainingRecipe.CamvidFast => CamvidFast(),
         _ => throw new ArgumentOutOfRangeException(nameof(recipe), recipe, "Unknown training recipe."),
     };
 
@@ -53,4 +60,20 @@ public static class TrainingRecipes
         ClassWeighting = ClassWeighting.Enet,
         Augmentation = new AugmentationOptions { MinScale = 0.75f, MaxScale = 1.5f, CropWidth = 384, CropHeight = 288 },
     };
+
+    /// <summary>
+    /// The one-hour CamVid recipe (issue 24): <see cref="Camvid"/>'s network, optimiser, class weights and augmentation,
+    /// with progressive resizing. Epochs at half resolution (192×144 crops of images scaled 0.375–0.75) cost a third of a
+    /// full one here (8 against 2.7–3 images/s, 2026-12-07), so the recipe spends its first 24 epochs there and its
+    /// last 18 at 384×288, validated every 2 epochs, about 55 minutes in all; the poly schedule runs over the 42 epochs.
+    /// The measured outcome is in the README ("Results on CamVid").
+    /// </summary>
+    public static SpatialSamplingTrainerOptions CamvidFast()
+    {
+        var o = Camvid();
+        o.Epochs = 42;
+        o.LowResolutionEpochs = 24;
+        o.LowResolutionScale = 0.5;
+        return o;
+    }
 }

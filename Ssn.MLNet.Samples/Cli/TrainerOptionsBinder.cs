@@ -61,6 +61,8 @@ internal sealed class TrainerOptionsBinder
     public Option<string?> Resume { get; }
     public Option<string?> InitWeights { get; }
     public Option<int?> FreezeEncoderEpochs { get; }
+    public Option<int?> LowResolutionEpochs { get; }
+    public Option<double?> LowResolutionScale { get; }
     public Option<int?> MinArea { get; }
     public Option<int?> CellSize { get; }
     public Option<double?> MergeDistance { get; }
@@ -110,6 +112,8 @@ internal sealed class TrainerOptionsBinder
         Resume = Add(new Option<string?>("--resume") { Description = "Continue from this checkpoint file (same seed and network)." });
         InitWeights = Add(new Option<string?>("--init-weights") { Description = "Start from these weights: a pretrained model's name (camvid-ssn, camvid-espnet, cityscapes-espnet), a .safetensors file, or a PyTorch .pth/.pt (the architecture's reference names; an encoder-only checkpoint loads into the encoder). Matched by name and shape; what does not match keeps its fresh initialisation and is listed." });
         FreezeEncoderEpochs = Add(new Option<int?>("--freeze-encoder-epochs") { Description = "Keep the encoder fixed for the first N epochs (0): fine-tuning from --init-weights." });
+        LowResolutionEpochs = Add(new Option<int?>("--low-res-epochs") { Description = "Progressive resizing: train the first N epochs (0) at --low-res-scale times the resolution (scales and crop), without validation." });
+        LowResolutionScale = Add(new Option<double?>("--low-res-scale") { Description = "Resolution factor of the --low-res-epochs (0.5)." });
         MinArea = Add(new Option<int?>("--min-area") { Description = "Instances smaller than this many pixels are dropped (50)." });
         CellSize = Add(new Option<int?>("--cell-size") { Description = "Cell size, in pixels, that groups predicted centres into instances (8)." });
         MergeDistance = Add(new Option<double?>("--merge-distance") { Description = "Neighbouring cells with closer mean centres merge (4 px; 0 = off)." });
@@ -185,6 +189,8 @@ internal sealed class TrainerOptionsBinder
         SetRef(Resume, v => o.ResumeFrom = v);
         SetRef(InitWeights, v => o.InitialWeights = !File.Exists(v) && Models.PretrainedModels.Find(v) is { } zoo ? zoo.WeightsFile() : v);
         Set(FreezeEncoderEpochs, v => o.FreezeEncoderEpochs = v);
+        Set(LowResolutionEpochs, v => o.LowResolutionEpochs = v);
+        Set(LowResolutionScale, v => o.LowResolutionScale = v);
         var x = o.InstanceExtraction;
         Set(MinArea, v => x = x with { MinArea = v });
         Set(CellSize, v => x = x with { CellSize = v });

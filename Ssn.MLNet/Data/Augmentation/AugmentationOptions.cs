@@ -36,6 +36,23 @@ public sealed class AugmentationOptions
         return copy;
     }
 
+    /// <summary>
+    /// A copy at <paramref name="factor"/> times the resolution: the random scales and the crop sides multiplied by it, the
+    /// crop sides rounded to a multiple of 8 (the encoder's output stride). For progressive resizing (low-resolution epochs
+    /// first); the crop must be set.
+    /// </summary>
+    public AugmentationOptions AtResolution(double factor)
+    {
+        if (!(factor > 0 && factor <= 1)) throw new ArgumentOutOfRangeException(nameof(factor), factor, "Must be in (0, 1].");
+        if (CropWidth == 0 || CropHeight == 0)
+            throw new InvalidOperationException("A lower training resolution needs a crop: set CropWidth and CropHeight.");
+        static int Side(double side) => Math.Max(8, (int)Math.Round(side / 8) * 8);
+        var copy = WithCrop(Side(CropWidth * factor), Side(CropHeight * factor));
+        copy.MinScale = (float)(MinScale * factor);
+        copy.MaxScale = (float)(MaxScale * factor);
+        return copy;
+    }
+
     /// <summary>Brightness jitter: a factor drawn from [1 − b, 1 + b]. Default 0.2.</summary>
     public float Brightness { get; set; } = 0.2f;
 
