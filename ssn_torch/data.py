@@ -4,6 +4,7 @@ Each function names the C# file it mirrors. Images are uint8 RGB [N,3,H,W] on lo
 `augment_batch` (RgbImage.CopyToChw: byte * (1f / 255f)), ImageNet-normalised by `normalize`; labels are train ids
 with 255 = ignore (SegmentationDataSource.IgnoreLabel); instance maps use the Cityscapes encoding (labelId * 1000 + k).
 """
+import dataclasses
 import fnmatch
 import math
 import os
@@ -244,6 +245,16 @@ class AugmentationOptions:
         for name, ok, rule in checks:
             if not ok:
                 raise ValueError(f"AugmentationOptions.{name} = {getattr(self, name)!r} {rule}.")
+
+    def at_resolution(self, factor):
+        """AugmentationOptions.AtResolution: scales and crop sides times `factor`, the sides rounded to a multiple of 8."""
+        if not 0 < factor <= 1:
+            raise ValueError(f"factor = {factor!r} must be in (0, 1].")
+        if not (self.crop_width and self.crop_height):
+            raise ValueError("a lower training resolution needs a crop: set crop_width and crop_height.")
+        side = lambda v: max(8, round(v * factor / 8) * 8)
+        return dataclasses.replace(self, min_scale=float(np.float32(self.min_scale * factor)), max_scale=float(np.float32(self.max_scale * factor)),
+                                   crop_width=side(self.crop_width), crop_height=side(self.crop_height))
 
 
 @dataclass(frozen=True)

@@ -37,13 +37,18 @@ from .model import OUTPUT_STRIDE, NetworkOptions, SpatialSamplingNetwork
 # iterates a Flag's zero member) and the launcher fails at start; 1 (stdout, tee'd to the console) works. torch 2.x is fixed.
 TORCHRUN_FIXES = ["--redirects", "1", "--tee", "1"] if torch.__version__ < "2" else []
 
-# TrainingRecipes.cs: "paper" = SpatialSamplingTrainerOptions' defaults (§6); "camvid" = TrainingRecipes.Camvid().
+# TrainingRecipes.cs: "paper" = SpatialSamplingTrainerOptions' defaults (§6); "camvid" = TrainingRecipes.Camvid();
+# "camvidfast" = TrainingRecipes.CamvidFast() (progressive resizing: the first epochs at half resolution).
 RECIPES = {
     "paper": dict(epochs=150, batch_size=8, lr=5e-4, weight_decay=1e-4, poly_power=0.9, middle_dropout=0.03, deep_dropout=0.3,
                   class_weighting="enet", validate_every=1, min_scale=0.5, max_scale=2.0, crop=None),
     "camvid": dict(epochs=60, batch_size=8, lr=2e-3, weight_decay=1e-4, poly_power=0.9, middle_dropout=0.03, deep_dropout=0.1,
                    class_weighting="enet", validate_every=2, min_scale=0.75, max_scale=1.5, crop=(384, 288)),
 }
+RECIPES["camvidfast"] = dict(RECIPES["camvid"], epochs=42, low_res_epochs=24)  # TrainingRecipes.CamvidFast()
+for recipe in RECIPES.values():
+    recipe.setdefault("low_res_epochs", 0)
+    recipe.setdefault("low_res_scale", 0.5)
 
 
 def parse_args(argv=None):
@@ -65,6 +70,8 @@ def parse_args(argv=None):
     p.add_argument("--min-scale", type=float)
     p.add_argument("--max-scale", type=float)
     p.add_argument("--crop", help="WxH random crop (default: the recipe's; 'none' keeps the image size)")
+    p.add_argument("--low-res-epochs", type=int, help="train the first N epochs at --low-res-scale times the resolution, unvalidated (LowResolutionEpochs)")
+    p.add_argument("--low-res-scale", type=float, help="resolution factor of those epochs (default 0.5)")
     p.add_argument("--instance-loss", default="l2", choices=["l2", "l1", "smooth_l1"])
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--init-weights", help=".safetensors to start from (e.g. `ssn export`), loaded strictly")
@@ -84,6 +91,10 @@ def parse_args(argv=None):
     for name in ("epochs", "batch_size"):
         if getattr(args, name) <= 0:
             raise SystemExit(f"--{name.replace('_', '-')} must be positive, not {getattr(args, name)}")
+    if not 0 <= args.low_res_epochs < args.epochs:
+        raise SystemExit(f"--low-res-epochs must be in [0, --epochs), not {args.low_res_epochs}")
+    if args.low_res_epochs and not args.crop:
+        raise SystemExit("--low-res-epochs needs a --crop")
     return args
 
 
@@ -174,6 +185,7 @@ def train(args):
     n, _, H, W = train_split.images.shape
     crop = args.crop or (W, H)
     augmentation = D.AugmentationOptions(min_scale=args.min_scale, max_scale=args.max_scale, crop_width=crop[0], crop_height=crop[1])
+    low_resolution = augmentation.at_resolution(args.low_res_scale) if args.low_res_epochs else augmentation
     weights = D.class_weights(train_split.labels, args.class_weighting, len(classes))
     class_weights = None if weights is None else torch.tensor(weights, dtype=torch.float32, device=ranks.device)
 
@@ -211,8 +223,10 @@ def train(args):
     labels_u8 = torch.from_numpy(train_split.labels).to(ranks.device)
     instance_ids = torch.from_numpy(train_split.instances).to(ranks.device) if instances else None
     sampler = DistributedSampler(range(n), num_replicas=ranks.world, rank=ranks.rank, shuffle=True, seed=args.seed)
-    ph, pw = -(-crop[1] // OUTPUT_STRIDE), -(-crop[0] // OUTPUT_STRIDE)
     for epoch in range(first_epoch, args.epochs):
+        low = epoch < args.low_res_epochs
+        epoch_augmentation = low_resolution if low else augmentation
+        ph, pw = -(-epoch_augmentation.crop_height // OUTPUT_STRIDE), -(-epoch_augmentation.crop_width // OUTPUT_STRIDE)
         lr = args.lr * (1.0 - epoch / args.epochs) ** args.poly_power
         for g in optimizer.param_groups:
             g["lr"] = lr
@@ -224,7 +238,7 @@ def train(args):
         started, loss_sum, seen, steps = time.time(), torch.zeros(3, dtype=torch.float64), 0, 0
         for s in range(0, len(order), per_rank):
             rows = order[s:s + per_rank]
-            params = [D.draw_params(rng, augmentation, W, H) for _ in rows]
+            params = [D.draw_params(rng, epoch_augmentation, W, H) for _ in rows]
             x, y, ids = D.augment_batch(images_u8, labels_u8, instance_ids, rows, params)
             targets, mask = D.instance_targets(ids) if instances else (None, None)
             logits, centres = model(D.normalize(x), instances)
@@ -243,7 +257,7 @@ def train(args):
         record = dict(epoch=epoch + 1, lr=lr, loss=totals[0].item() / totals[3].item(), semantic_loss=totals[1].item() / totals[3].item(),
                       instance_loss=totals[2].item() / totals[3].item() if instances else None, train_s=round(train_s, 2),
                       images_per_s=round(totals[4].item() / train_s, 3), processes=ranks.world, threads=torch.get_num_threads())
-        if val_split is not None and ((epoch + 1) % args.validate_every == 0 or epoch + 1 == args.epochs):
+        if val_split is not None and not low and ((epoch + 1) % args.validate_every == 0 or epoch + 1 == args.epochs):
             record["val_miou"], record["val_iou"] = evaluate(network, val_split, ranks, len(classes))
             if not (record["val_miou"] <= best["miou"]):
                 best = dict(miou=record["val_miou"], epoch=epoch + 1, state={k: v.detach().cpu().clone() for k, v in network.state_dict().items()})

@@ -8,6 +8,7 @@ namespace Ssn.MLNet.Samples.Bench;
 /// exposes it, else the <em>current</em> <c>cpu MHz</c> of <c>/proc/cpuinfo</c> (<see cref="ClockSource"/> says which;
 /// neither is a guaranteed sustained clock). It is an estimate: the measured ceiling is libtorch's own matrix multiply
 /// (<see cref="BenchReport.MeasuredMatmulGFlops"/>), which achieved figures are compared with first.
+/// <see cref="Model"/> carries the CPU family and model numbers, since VMs often print only the vendor's brand.
 /// bf16 (AVX512-BF16 <c>vdpbf16ps</c>) doubles the multiply rate.
 /// </summary>
 public sealed record CpuPeak(string Model, int Cores, int LogicalProcessors, double GHz, string ClockSource, int Lanes, int FmaPipes, bool Bf16, bool Vnni)
@@ -21,7 +22,7 @@ public sealed record CpuPeak(string Model, int Cores, int LogicalProcessors, dou
     /// <summary>Reads <c>/proc/cpuinfo</c> and sysfs (falls back to the logical CPU count, 4 lanes and 2 GHz where they cannot be read).</summary>
     public static CpuPeak Detect()
     {
-        string model = "unknown", flags = "", physical = "0";
+        string model = "unknown", family = "", modelNumber = "", flags = "", physical = "0";
         double mhz = 0;
         var cores = new HashSet<(string, string)>();
         try
@@ -32,6 +33,8 @@ public sealed record CpuPeak(string Model, int Cores, int LogicalProcessors, dou
                 if (parts.Length < 2) continue;
                 string key = parts[0].Trim(), value = parts[1].Trim();
                 if (key == "model name" && model == "unknown") model = value;
+                else if (key == "cpu family" && family.Length == 0) family = value;
+                else if (key == "model" && modelNumber.Length == 0) modelNumber = value;
                 else if (key == "cpu MHz" && mhz == 0 && double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var m)) mhz = m;
                 else if (key == "flags" && flags.Length == 0) flags = value;
                 else if (key == "physical id") physical = value;
@@ -50,6 +53,8 @@ public sealed record CpuPeak(string Model, int Cores, int LogicalProcessors, dou
         var set = flags.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         int lanes = set.Contains("avx512f") ? 16 : set.Contains("avx2") ? 8 : 4;
         int physicalCores = cores.Count > 0 ? cores.Count : Environment.ProcessorCount;
+        // Two CPUs that both print "AMD EPYC" (Zen 3: family 25 model 1; Zen 4: family 25 model 17) differ by ~1.5× here.
+        if (family.Length > 0) model += $" (family {family} model {modelNumber})";
         return new CpuPeak(model, physicalCores, Environment.ProcessorCount, Math.Round(mhz / 1000, 3), source, lanes, 2,
             set.Contains("avx512_bf16"), set.Contains("avx512_vnni"));
     }

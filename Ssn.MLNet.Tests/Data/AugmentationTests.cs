@@ -27,6 +27,22 @@ public sealed class AugmentationTests
     }
 
     [TestMethod]
+    public void LowerResolutionScalesTheRandomScalesAndTheCropToMultiplesOf8()
+    {
+        var o = new AugmentationOptions { MinScale = 0.75f, MaxScale = 1.5f, CropWidth = 384, CropHeight = 288, FlipProbability = 0.3 };
+        var half = o.AtResolution(0.5);
+        Assert.AreEqual((192, 144, 0.375f, 0.75f), (half.CropWidth, half.CropHeight, half.MinScale, half.MaxScale));
+        Assert.AreEqual(0.3, half.FlipProbability, "the rest is kept");
+        Assert.AreEqual((384, 288, 0.75f), (o.CropWidth, o.CropHeight, o.MinScale), "the original is unchanged");
+        var odd = new AugmentationOptions { CropWidth = 100, CropHeight = 60 }.AtResolution(0.5);
+        Assert.AreEqual((48, 32), (odd.CropWidth, odd.CropHeight), "50 → 48, 30 → 32");
+        Assert.ThrowsExactly<InvalidOperationException>(() => new AugmentationOptions().AtResolution(0.5));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => o.AtResolution(1.5));
+        var sample = new SegmentationAugmenter(half).Apply(Blocks(400, 300), new Random(3));
+        Assert.AreEqual((192, 144), (sample.Width, sample.Height));
+    }
+
+    [TestMethod]
     public void FlippedImageRegionStillMatchesItsLabelRegion()
     {
         SegmentationSample s = Blocks();

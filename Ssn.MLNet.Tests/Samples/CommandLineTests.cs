@@ -295,6 +295,11 @@ public sealed class CommandLineTests
         Assert.AreEqual(ClassWeighting.MedianFrequency, overridden.ClassWeighting);
         Assert.AreEqual(TrainingPrecision.BFloat16, overridden.Precision);
 
+        var fast = Bind(TrainingRecipe.CamvidFast);
+        Assert.AreEqual((42, 24, 0.5, 384), (fast.Epochs, fast.LowResolutionEpochs, fast.LowResolutionScale, fast.Augmentation.CropWidth));
+        Assert.AreEqual(10, Bind(TrainingRecipe.CamvidFast, "--low-res-epochs", "10").LowResolutionEpochs);
+        Assert.AreEqual(0.25, Bind(TrainingRecipe.Camvid, "--low-res-scale", "0.25").LowResolutionScale);
+
         Assert.AreEqual(ClassWeighting.None, Bind(TrainingRecipe.Paper, "--class-weights", "none").ClassWeighting);
         var list = Bind(TrainingRecipe.Paper, "--class-weights", "1,2.5,3");
         CollectionAssert.AreEqual(new[] { 1f, 2.5f, 3f }, list.ClassWeights);

@@ -190,6 +190,27 @@ public sealed class SpatialSamplingTrainerTests
         CollectionAssert.AreEqual(new[] { false, true, true }, trainer.History.Select(p => double.IsFinite(p.ValidationMeanIoU)).ToArray());
     }
 
+    /// <summary>Progressive resizing: the low-resolution epochs train on the smaller crops and are not validated.</summary>
+    [TestMethod]
+    public void LowResolutionEpochsTrainOnSmallerCropsWithoutValidation()
+    {
+        var options = Small(3);
+        options.ValidationSet = ml.Segmentation().Data.LoadSyntheticCityscapes(root,
+            new SyntheticCityscapesOptions { Width = 64, Height = 32, TrainCount = 6, ValCount = 2, Seed = 9 }, "val");
+        options.LowResolutionEpochs = 2;
+        var messages = new List<string>();
+        var local = new MLContext(seed: 1);
+        local.Log += (_, e) => messages.Add(e.RawMessage);
+        var trainer = new SpatialSamplingTrainer(local, options);
+        using var model = trainer.Fit(train);
+        CollectionAssert.AreEqual(new[] { false, false, true }, trainer.History.Select(p => double.IsFinite(p.ValidationMeanIoU)).ToArray());
+        Assert.IsTrue(messages.Any(m => m.Contains("epochs 1–2 on 24×16 crops (scales 0.25–1), then 48×32")), string.Join("\n", messages.Where(m => m.Contains("resiz"))));
+
+        var full = new SpatialSamplingTrainer(ml, Small(1));
+        full.Fit(train).Dispose();
+        Assert.AreNotEqual(full.History[0].Loss, trainer.History[0].Loss, "epoch 1 saw other pixels");
+    }
+
     [TestMethod]
     [DataRow("Epochs")]
     [DataRow("BatchSize")]
@@ -197,6 +218,8 @@ public sealed class SpatialSamplingTrainerTests
     [DataRow("LearningRate")]
     [DataRow("ClassNames")]
     [DataRow("FreezeEncoderEpochs")]
+    [DataRow("LowResolutionEpochs")]
+    [DataRow("LowResolutionScale")]
     public void InvalidOptionsNameTheOption(string option)
     {
         var o = Small(1);
@@ -208,6 +231,8 @@ public sealed class SpatialSamplingTrainerTests
             case "LearningRate": o.LearningRate = double.NaN; break;
             case "ClassNames": o.ClassNames = []; break;
             case "FreezeEncoderEpochs": o.FreezeEncoderEpochs = -1; break;
+            case "LowResolutionEpochs": o.LowResolutionEpochs = o.Epochs; break;
+            case "LowResolutionScale": o.LowResolutionScale = 0; break;
         }
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Segmentation().Trainers.SpatialSampling(o));
         StringAssert.Contains(e.Message, option);

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ssn_torch import safetensors, train
+from ssn_torch import data as D, safetensors, train
 from ssn_torch.model import SpatialSamplingNetwork
 
 COLOURS = np.array([[200, 40, 40], [40, 200, 40], [40, 40, 200]], np.uint8)
@@ -86,6 +86,21 @@ class TrainTest(unittest.TestCase):
             self.assertEqual(11, model.options.NumClasses)
             self.assertEqual("Sky", json.loads(meta["ssn.class_names"])[0])
             self.assertEqual(0.1, model.options.DeepDropout, "the camvid recipe's network")
+
+    def test_low_resolution_epochs_train_on_half_crops_without_validation(self):
+        fast = train.parse_args(["--recipe", "camvidfast", "--format", "camvid", "--data", "d", "--out", "o"])
+        self.assertEqual((42, 24, 0.5, (384, 288)), (fast.epochs, fast.low_res_epochs, fast.low_res_scale, fast.crop))
+        half = D.AugmentationOptions(min_scale=0.75, max_scale=1.5, crop_width=384, crop_height=288).at_resolution(0.5)
+        self.assertEqual((192, 144, 0.375, 0.75), (half.crop_width, half.crop_height, half.min_scale, half.max_scale))
+        self.assertEqual((48, 32), (D.AugmentationOptions(crop_width=100, crop_height=60).at_resolution(0.5).crop_width,
+                                    D.AugmentationOptions(crop_width=100, crop_height=60).at_resolution(0.5).crop_height))
+        with tempfile.TemporaryDirectory() as d:
+            write_camvid(os.path.join(d, "data"))
+            train.train(args(os.path.join(d, "data"), os.path.join(d, "out"), "--epochs", "4", "--crop", "48x32", "--low-res-epochs", "2",
+                             "--validate-every", "1"))
+            with open(os.path.join(d, "out", "history.json")) as f:
+                epochs = json.load(f)["epochs"]
+            self.assertEqual([False, False, True, True], ["val_miou" in e for e in epochs])
 
     def test_cityscapes_instances_train_the_instance_head(self):
         with tempfile.TemporaryDirectory() as d:
