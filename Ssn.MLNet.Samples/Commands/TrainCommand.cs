@@ -24,7 +24,7 @@ internal static class TrainCommand
         var curve = new Option<string?>("--curve") { Description = "Training-curve PNG (default: next to the model, <model>-training-curve.png)." };
         var recipe = new Option<TrainingRecipe>("--recipe")
         {
-            Description = "Training recipe: paper (the paper's §6 recipe, default), camvid (CamVid from scratch within 2 hours on a 2-core CPU) or camvidfast (the same in about an hour, with progressive resizing); see the README. Options given explicitly override the recipe.",
+            Description = "Training recipe: paper (the paper's §6 recipe, default), camvid (CamVid from scratch within 2 hours on a 2-core CPU) or camvidfast (about an hour with progressive resizing, lower mIoU); see the README. Options given explicitly override the recipe.",
             DefaultValueFactory = _ => TrainingRecipe.Paper,
         };
         var trainer = new TrainerOptionsBinder();

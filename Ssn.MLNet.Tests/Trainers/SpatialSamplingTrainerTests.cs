@@ -178,12 +178,14 @@ public sealed class SpatialSamplingTrainerTests
         Assert.IsTrue(trainer.History[0].SemanticLoss > 0);
     }
 
+    private IDataView Validation() => ml.Segmentation().Data.LoadSyntheticCityscapes(root,
+        new SyntheticCityscapesOptions { Width = 64, Height = 32, TrainCount = 6, ValCount = 2, Seed = 9 }, "val");
+
     [TestMethod]
     public void ValidationRunsEveryNEpochsAndAfterTheLast()
     {
         var options = Small(3);
-        options.ValidationSet = ml.Segmentation().Data.LoadSyntheticCityscapes(root,
-            new SyntheticCityscapesOptions { Width = 64, Height = 32, TrainCount = 6, ValCount = 2, Seed = 9 }, "val");
+        options.ValidationSet = Validation();
         options.ValidateEveryEpochs = 2;
         var trainer = new SpatialSamplingTrainer(ml, options);
         using var model = trainer.Fit(train);
@@ -195,8 +197,7 @@ public sealed class SpatialSamplingTrainerTests
     public void LowResolutionEpochsTrainOnSmallerCropsWithoutValidation()
     {
         var options = Small(3);
-        options.ValidationSet = ml.Segmentation().Data.LoadSyntheticCityscapes(root,
-            new SyntheticCityscapesOptions { Width = 64, Height = 32, TrainCount = 6, ValCount = 2, Seed = 9 }, "val");
+        options.ValidationSet = Validation();
         options.LowResolutionEpochs = 2;
         var messages = new List<string>();
         var local = new MLContext(seed: 1);
