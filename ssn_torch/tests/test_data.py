@@ -29,6 +29,14 @@ def ref_flip(img, lab, inst):
     return oi, ol, on
 
 
+def ref_source(i, f, n):
+    """Where output index i of a scaled axis reads from (factor f, source length n): the two bilinear taps, the
+    nearest index and the bilinear weight."""
+    v = min(max((F32(i) + F32(0.5)) * f - F32(0.5), F32(0)), F32(n - 1))
+    i0 = int(v)
+    return i0, min(i0 + 1, n - 1), min(int((F32(i) + F32(0.5)) * f), n - 1), F32(v - F32(i0))
+
+
 def ref_scale_and_crop(img, lab, inst, scale, ox, oy, cw, ch):
     """ScaleAndCrop (ScaledSize: MathF.Round, half to even, as Python's round)."""
     _, H, W = img.shape
@@ -41,20 +49,12 @@ def ref_scale_and_crop(img, lab, inst, scale, ox, oy, cw, ch):
         ys = y + oy
         if ys < 0 or ys >= sh:
             continue
-        v = min(max((F32(ys) + F32(0.5)) * fy - F32(0.5), F32(0)), F32(H - 1))
-        y0 = int(v)
-        y1 = min(y0 + 1, H - 1)
-        yn = min(int((F32(ys) + F32(0.5)) * fy), H - 1)
-        ty = F32(v - F32(y0))
+        y0, y1, yn, ty = ref_source(ys, fy, H)
         for x in range(cw):
             xs = x + ox
             if xs < 0 or xs >= sw:
                 continue
-            u = min(max((F32(xs) + F32(0.5)) * fx - F32(0.5), F32(0)), F32(W - 1))
-            x0 = int(u)
-            x1 = min(x0 + 1, W - 1)
-            xn = min(int((F32(xs) + F32(0.5)) * fx), W - 1)
-            tx = F32(u - F32(x0))
+            x0, x1, xn, tx = ref_source(xs, fx, W)
             olab[y, x] = lab[yn, xn]
             oinst[y, x] = inst[yn, xn]
             for c in range(3):
