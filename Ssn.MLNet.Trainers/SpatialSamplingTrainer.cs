@@ -120,12 +120,19 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
             best?.Model.to(device);
             ch.Info(MessageSensitivity.None, $"Resumed from '{o.ResumeFrom}' after epoch {checkpoint.CompletedEpochs}.");
         }
-        using var step = new TrainingStep(network, optimizer, loss, precision);
+        int replicas = o.Replicas;
+        if (replicas > 1 && precision != TrainingPrecision.Float32)
+        {
+            ch.Info(MessageSensitivity.None, $"Replicas {replicas} ignored: Precision Auto chose {precision}, and replicas train in fp32 only.");
+            replicas = 1;
+        }
+        using var step = new TrainingStep(network, optimizer, loss, precision, replicas);
         var history = checkpoint.History.ToList();
         double bestIoU = checkpoint.BestMeanIoU;
         var clock = Stopwatch.StartNew();
         ch.Info(MessageSensitivity.None, $"Training the {network.Description}: {network.Model.parameters().Sum(p => p.numel()):N0} parameters, {classNames.Count} classes, " +
                 $"{(instances ? "semantic + instance" : "semantic only")}, {o.Epochs} epochs, batch {o.BatchSize}, device {device}, precision {precision}" +
+                (step.Replicas is { } group ? $", {group.Count} data-parallel replicas of {group.ThreadsPerReplica} thread(s) each" : "") +
                 (o.Precision == TrainingPrecision.Auto ? $" (Auto: native bfloat16 {(TrainingPrecisions.CpuHasNativeBFloat16 ? "available" : "not available")})." : "."));
 
         for (int epoch = checkpoint.CompletedEpochs; epoch < o.Epochs; epoch++)
@@ -134,6 +141,7 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
             double lr = o.LearningRate * Math.Pow(1.0 - (double)epoch / o.Epochs, o.PolyPower);
             optimizer.LearningRate = lr;
             manual_seed(EpochSeed(o.Seed, epoch, 1));
+            step.Replicas?.SeedDropout(EpochSeed(o.Seed, epoch, 3));
             var random = new Random(EpochSeed(o.Seed, epoch, 2));
 
             network.Model.train();

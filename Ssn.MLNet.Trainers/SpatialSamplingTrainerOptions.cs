@@ -106,6 +106,16 @@ public sealed class SpatialSamplingTrainerOptions
     /// <summary>Intra-op threads for TorchSharp; 0 leaves libtorch's default (default 0).</summary>
     public int NumberOfThreads { get; set; }
 
+    /// <summary>
+    /// In-process data parallelism on the CPU (default 1, none): this many copies of the network train on slices of each
+    /// mini-batch at the same time, each on its own thread with an equal share of the intra-op threads, and their
+    /// gradients are averaged, as <c>DistributedDataParallel</c> does between processes. BatchNorm then normalises each
+    /// slice (<see cref="BatchSize"/> / Replicas images) with its own statistics. On 2-core AVX2 CPUs, 2 replicas of one
+    /// thread each run the step faster than one network on two threads (see the README's speed section). fp32 on the CPU
+    /// only; at most <see cref="BatchSize"/>. Runs stay reproducible: each replica draws dropout from its own generator.
+    /// </summary>
+    public int Replicas { get; set; } = 1;
+
     /// <summary>Optional validation set: mean IoU is computed after every epoch.</summary>
     public IDataView? ValidationSet { get; set; }
 
@@ -168,6 +178,9 @@ public sealed class SpatialSamplingTrainerOptions
         Check(SemanticLossWeight >= 0 && InstanceLossWeight >= 0, nameof(SemanticLossWeight), $"{SemanticLossWeight}/{InstanceLossWeight}", "and InstanceLossWeight cannot be negative");
         Check(IsDeviceName(Device), nameof(Device), Device ?? "null", "must be cpu, cuda or cuda:N (N = the GPU's index)");
         Check(NumberOfThreads >= 0, nameof(NumberOfThreads), NumberOfThreads, "cannot be negative");
+        Check(Replicas >= 1 && Replicas <= BatchSize, nameof(Replicas), Replicas, "must be in [1, BatchSize]");
+        Check(Replicas == 1 || Device == "cpu", nameof(Replicas), Replicas, $"above 1 trains on the CPU only (Device is {Device})");
+        Check(Replicas == 1 || Precision != TrainingPrecision.BFloat16, nameof(Replicas), Replicas, "above 1 trains in fp32 only (Precision is BFloat16)");
         Check(ClassNames is null || ClassNames.Count > 0, nameof(ClassNames), "an empty list", "must name the classes, or be null to take the data's");
         Check(ValidateEveryEpochs > 0, nameof(ValidateEveryEpochs), ValidateEveryEpochs, "must be positive");
         Check(CheckpointEveryEpochs > 0, nameof(CheckpointEveryEpochs), CheckpointEveryEpochs, "must be positive");

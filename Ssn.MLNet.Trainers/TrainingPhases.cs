@@ -21,7 +21,13 @@ public enum TrainingPhase
     /// <summary>Autograd backward (and, in bfloat16, handing the gradients back to the master weights).</summary>
     Backward,
 
-    /// <summary>The Adam step.</summary>
+    /// <summary>
+    /// With <see cref="SpatialSamplingTrainerOptions.Replicas"/> above 1: forward, upsampling, loss and backward of all
+    /// replicas, which run at once, and averaging their gradients (the four phases above are then 0).
+    /// </summary>
+    Replicas,
+
+    /// <summary>The Adam step (and, with replicas, copying the new weights into them).</summary>
     Optimizer,
 
     /// <summary>Reading the loss values back as numbers.</summary>

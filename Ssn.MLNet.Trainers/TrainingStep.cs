@@ -19,6 +19,8 @@ namespace Ssn.MLNet.Trainers;
 /// it with bfloat16 images, casts the network's outputs to fp32 before upsampling and loss, and hands the gradients back
 /// to the fp32 master weights, which the optimiser updates. The copy holds no state of its own between steps, so
 /// checkpoints (master weights, Adam state) resume bit-exactly in either precision.
+/// <para>With several fp32 replicas (<see cref="DataParallelReplicas"/>), forward and backward run on slices of the
+/// mini-batch at once and the optimiser updates the first replica, which is the network the step was created for.</para>
 /// </remarks>
 internal sealed class TrainingStep : IDisposable
 {
@@ -28,11 +30,18 @@ internal sealed class TrainingStep : IDisposable
     private readonly TrainableNetwork? compute;
     private readonly Parameter[] masterParameters = Array.Empty<Parameter>(), computeParameters = Array.Empty<Parameter>();
     private readonly Tensor[] masterBuffers = Array.Empty<Tensor>(), computeBuffers = Array.Empty<Tensor>();
+    private readonly DataParallelReplicas? replicas;
 
     /// <summary>Creates the step for <paramref name="network"/> (the master weights, which <paramref name="optimizer"/> updates).</summary>
-    public TrainingStep(TrainableNetwork network, AdamOptimizer optimizer, SsnLoss loss, TrainingPrecision precision)
+    /// <param name="network">The network trained.</param>
+    /// <param name="optimizer">Its optimiser.</param>
+    /// <param name="loss">The loss.</param>
+    /// <param name="precision">fp32 or bfloat16 (resolved).</param>
+    /// <param name="replicas">Data-parallel replicas on the CPU; more than 1 only in fp32.</param>
+    public TrainingStep(TrainableNetwork network, AdamOptimizer optimizer, SsnLoss loss, TrainingPrecision precision, int replicas = 1)
     {
         if (precision == TrainingPrecision.Auto) throw new ArgumentException("Resolve Auto first (TrainingPrecisions.Resolve).", nameof(precision));
+        if (replicas > 1 && precision != TrainingPrecision.Float32) throw new ArgumentException("Data-parallel replicas train in fp32 only.", nameof(replicas));
         this.network = network;
         this.optimizer = optimizer;
         this.loss = loss;
@@ -50,7 +59,11 @@ internal sealed class TrainingStep : IDisposable
             if (masterParameters.Length != computeParameters.Length || masterBuffers.Length != computeBuffers.Length)
                 throw new InvalidOperationException("The bfloat16 copy of the network has other parameters than the network.");
         }
+        if (replicas > 1) this.replicas = new DataParallelReplicas(network, replicas);
     }
+
+    /// <summary>The data-parallel replicas (null with one).</summary>
+    public DataParallelReplicas? Replicas => replicas;
 
     /// <summary>Runs one step on a mini-batch (fp32 images) and returns the loss values (instance NaN when not trained).</summary>
     /// <param name="images">Normalised images <c>[B, 3, H, W]</c>.</param>
@@ -63,6 +76,16 @@ internal sealed class TrainingStep : IDisposable
         using var scope = NewDisposeScope();
         clock?.Start();
         optimizer.ZeroGrad();
+        if (replicas is not null)
+        {
+            clock?.Lap(TrainingPhase.ZeroGrad);
+            var averaged = replicas.ForwardBackward(loss, images, labels, targets, mask);
+            clock?.Lap(TrainingPhase.Replicas);
+            optimizer.Step();
+            replicas.CopyWeights();
+            clock?.Lap(TrainingPhase.Optimizer);
+            return averaged;
+        }
         SsnLossParts parts;
         if (compute is null)
         {
@@ -106,7 +129,7 @@ internal sealed class TrainingStep : IDisposable
     /// </summary>
     public void FreezeEncoder(bool frozen)
     {
-        foreach (var n in compute is null ? [network] : new[] { network, compute })
+        foreach (var n in compute is not null ? [network, compute] : replicas?.Networks ?? [network])
         {
             foreach (var p in n.Model.Encoder.parameters()) p.requires_grad = !frozen;
             n.Model.Encoder.train(!frozen);
@@ -114,5 +137,9 @@ internal sealed class TrainingStep : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => compute?.Dispose();
+    public void Dispose()
+    {
+        compute?.Dispose();
+        replicas?.Dispose();
+    }
 }

@@ -48,7 +48,9 @@ public static class TrainingThroughput
         using var optimizer = new AdamOptimizer(network.Model.parameters(), options.LearningRate, options.WeightDecay);
         using var weights = rand(numClasses, device: device).add_(0.5);
         var loss = new SsnLoss(options.IgnoreLabel, weights, options.InstanceLoss, options.SemanticLossWeight, options.InstanceLossWeight);
-        using var step = new TrainingStep(network, optimizer, loss, TrainingPrecisions.Resolve(options.Precision, options.Device));
+        var precision = TrainingPrecisions.Resolve(options.Precision, options.Device);
+        using var step = new TrainingStep(network, optimizer, loss, precision, precision == TrainingPrecision.Float32 ? options.Replicas : 1);
+        step.Replicas?.SeedDropout(options.Seed);
         using var images = randn(batch, 3, height, width, device: device);
         using var labels = randint(0, numClasses, new long[] { batch, height, width }, device: device);
         using var targets = instances ? rand(batch, 2, height, width, device: device).mul_(2).sub_(1) : null;

@@ -354,7 +354,9 @@ public sealed class BenchRunner
         const int batch = 8;
         report.TrainingBf16Native = TrainingPrecisions.CpuHasNativeBFloat16;
         log.WriteLine($"training throughput (paper network, batch {batch}, trainer step; native bf16: {report.TrainingBf16Native}):");
-        foreach (var (precision, key) in new[] { (TrainingPrecision.Float32, "fp32"), (TrainingPrecision.BFloat16, "bf16") })
+        // "fp32-2-replicas": the same fp32 step with SpatialSamplingTrainerOptions.Replicas = 2 (one thread each here).
+        var rows = new[] { (TrainingPrecision.Float32, 1, "fp32"), (TrainingPrecision.Float32, 2, "fp32-2-replicas"), (TrainingPrecision.BFloat16, 1, "bf16") };
+        foreach (var (precision, replicas, key) in rows.Where(r => r.Item2 <= Math.Max(1, report.Threads)))
             foreach (var (h, w) in settings.TrainingSizes)
             {
                 if (precision == TrainingPrecision.BFloat16 && !report.TrainingBf16Native)
@@ -364,7 +366,7 @@ public sealed class BenchRunner
                     log.WriteLine($"  {key} {h}x{w}: skipped, this CPU has no native bf16 (training_bf16_native false)");
                     continue;
                 }
-                var options = new SpatialSamplingTrainerOptions { Precision = precision, Seed = 3, NumberOfThreads = report.Threads };
+                var options = new SpatialSamplingTrainerOptions { Precision = precision, Replicas = replicas, Seed = 3, NumberOfThreads = report.Threads };
                 GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 PeakMemory.Reset();
                 var profile = TrainingThroughput.MeasurePhases(options, 19, batch, h, w, warmup: 1, steps: settings.TrainingSteps);
@@ -384,7 +386,7 @@ public sealed class BenchRunner
                 log.WriteLine($"  {key} {size}: step median {median:F0} ms ({step.Runs} steps) → {imagesPerSecond} images/s; " +
                               "phases (ms): " + string.Join(", ", phaseMs.Select(p => $"{p.Key} {p.Value:F0}")));
                 // The compute bound: the step's convolution FLOPs at libtorch's measured matmul rate of the same precision.
-                if (report.MeasuredMatmulGFlops.TryGetValue(key, out double ceiling) && ceiling > 0)
+                if (report.MeasuredMatmulGFlops.TryGetValue(key.Split('-')[0], out double ceiling) && ceiling > 0)
                 {
                     double bound = profile.BoundImagesPerSecond(ceiling);
                     Entry(report.TrainingBoundImagesPerSecond, key)[size] = Math.Round(bound, 2);

@@ -28,6 +28,7 @@ internal sealed class TrainerOptionsBinder
     public Option<int?> Seed { get; }
     public Option<string?> Device { get; }
     public Option<int?> Threads { get; }
+    public Option<int?> Replicas { get; }
     public Option<TrainingPrecision?> Precision { get; }
     public Option<NetworkPreset?> Network { get; }
     public Option<int?> StemChannels { get; }
@@ -79,6 +80,7 @@ internal sealed class TrainerOptionsBinder
         Seed = Add(new Option<int?>("--seed") { Description = "Seed of initialisation, shuffling, augmentation and dropout." });
         Device = Add(new Option<string?>("--device") { Description = "TorchSharp device: cpu, cuda, cuda:0 … (CUDA needs the CUDA backend build)." });
         Threads = Add(new Option<int?>("--threads") { Description = "libtorch intra-op threads (0 = libtorch's default)." });
+        Replicas = Add(new Option<int?>("--replicas") { Description = "Data-parallel replicas on the CPU, each on its own thread with an equal share of the threads; gradients averaged (1)." });
         Precision = Add(new Option<TrainingPrecision?>("--precision") { Description = "Training arithmetic: Auto (bfloat16 where the CPU has native bfloat16 instructions, else fp32; default), Float32 or BFloat16 (mixed precision with fp32 master weights)." });
         Network = Add(new Option<NetworkPreset?>("--network") { Description = "Network size preset: paper, small or tiny; the options below override single settings." });
         StemChannels = Add(new Option<int?>("--stem-channels") { Description = "Channels of the first downsampler (paper: 16)." });
@@ -140,6 +142,7 @@ internal sealed class TrainerOptionsBinder
         Set(Seed, v => o.Seed = v);
         SetRef(Device, v => o.Device = v);
         Set(Threads, v => o.NumberOfThreads = v);
+        Set(Replicas, v => o.Replicas = v);
         Set(Precision, v => o.Precision = v);
         var net = p.GetValue(Network) is { } preset ? NetworkPresets.Get(preset, numClasses) : o.Network with { NumClasses = numClasses };
         Set(StemChannels, v => net = net with { StemChannels = v });

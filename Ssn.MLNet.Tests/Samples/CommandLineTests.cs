@@ -299,6 +299,8 @@ public sealed class CommandLineTests
         Assert.AreEqual((42, 24, 0.5, 384), (fast.Epochs, fast.LowResolutionEpochs, fast.LowResolutionScale, fast.Augmentation.CropWidth));
         Assert.AreEqual(10, Bind(TrainingRecipe.CamvidFast, "--low-res-epochs", "10").LowResolutionEpochs);
         Assert.AreEqual(0.25, Bind(TrainingRecipe.Camvid, "--low-res-scale", "0.25").LowResolutionScale);
+        Assert.AreEqual(1, fast.Replicas, "not given: one network");
+        Assert.AreEqual(2, Bind(TrainingRecipe.Camvid, "--replicas", "2").Replicas);
 
         Assert.AreEqual(ClassWeighting.None, Bind(TrainingRecipe.Paper, "--class-weights", "none").ClassWeighting);
         var list = Bind(TrainingRecipe.Paper, "--class-weights", "1,2.5,3");

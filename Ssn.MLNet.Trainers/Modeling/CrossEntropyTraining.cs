@@ -81,7 +81,7 @@ internal static class CrossEntropyTraining
         {
             float* x = (float*)xb, l = (float*)lb;
             long* y = (long*)yb;
-            Parallel.For(0, loss.Length, job =>
+            Parallel.For(0, loss.Length, IntraOp.Options, job =>
             {
                 long b = job / runs, start = job % runs * Run;
                 int n = (int)Math.Min(Run, plane - start);
@@ -123,7 +123,7 @@ internal static class CrossEntropyTraining
         {
             float* x = (float*)xb, l = (float*)lb, g = (float*)gb;
             long* y = (long*)yb;
-            Parallel.For(0, batch * runs, job =>
+            Parallel.For(0, batch * runs, IntraOp.Options, job =>
             {
                 long b = job / runs, start = job % runs * Run;
                 int n = (int)Math.Min(Run, plane - start);

@@ -21,7 +21,7 @@ public sealed class NonBottleneck1D : nn.Module<Tensor, Tensor>, OnnxExport.IOnn
     private readonly Conv2d first, conv3x1, conv1x3, second;
     private readonly BatchNorm2d bn1x3, bnSecond;
     private readonly nn.Module<Tensor, Tensor> act1, act2, act3, actOut;
-    private readonly Dropout2d dropout;
+    private readonly SpatialDropout dropout;
     private bool folded;
 
     /// <summary>Creates the block.</summary>
@@ -52,7 +52,7 @@ public sealed class NonBottleneck1D : nn.Module<Tensor, Tensor>, OnnxExport.IOnn
         act2 = Activation();
         act3 = Activation();
         actOut = Activation();
-        this.dropout = nn.Dropout2d(dropout);
+        this.dropout = new SpatialDropout(dropout);
         Design = design;
         Dilation = dilation;
         RegisterComponents();

@@ -64,7 +64,7 @@ internal static class PReluTraining
 
     private static unsafe void Backward(float* xp, float* gp, float* op, float[] weights, float[] partial, int channels, long plane)
     {
-        Parallel.For(0, partial.Length, p =>
+        Parallel.For(0, partial.Length, IntraOp.Options, p =>
         {
             long start = p * plane;
             float w = weights[p % channels];

@@ -62,7 +62,7 @@ internal static class GridSampleTraining
         fixed (byte* gib = gradInput is null ? default : gradInput.bytes, ggb = gradGrid is null ? default : gradGrid.bytes)
         {
             float* inputs = (float*)ib, grids = (float*)gb, outputs = (float*)ob, gradOutputs = (float*)gob, gradInputs = (float*)gib, gradGrids = (float*)ggb;
-            Parallel.For(0, batch, b =>
+            Parallel.For(0, batch, IntraOp.Options, b =>
             {
                 float* image = inputs + (long)b * channels * h * w;
                 float* gridRow = grids + b * pixels * 2;

@@ -49,7 +49,7 @@ public sealed class EnetBottleneck : nn.Module<Tensor, Tensor>
         modules.Add(nn.Conv2d(inner, channels, 1, bias: false));
         modules.Add(nn.BatchNorm2d(channels, eps: 1e-3));
         modules.Add(Activation(channels, useRelu));
-        modules.Add(nn.Dropout2d(dropout));
+        modules.Add(new SpatialDropout(dropout));
         extension = nn.Sequential(modules.ToArray());
         outputActivation = Activation(channels, useRelu);
         Kind = kind;

@@ -27,7 +27,7 @@ public sealed class EnetDownsamplingBottleneck : nn.Module
             nn.Conv2d(inChannels, inner, 2, stride: 2, bias: false), nn.BatchNorm2d(inner, eps: 1e-3), nn.PReLU(inner),
             nn.Conv2d(inner, inner, 3, padding: 1), nn.BatchNorm2d(inner, eps: 1e-3), nn.PReLU(inner),
             nn.Conv2d(inner, outChannels, 1, bias: false), nn.BatchNorm2d(outChannels, eps: 1e-3), nn.PReLU(outChannels),
-            nn.Dropout2d(dropout));
+            new SpatialDropout(dropout));
         outputActivation = nn.PReLU(outChannels);
         this.inChannels = inChannels;
         this.outChannels = outChannels;

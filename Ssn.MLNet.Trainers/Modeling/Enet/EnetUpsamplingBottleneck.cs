@@ -29,7 +29,7 @@ public sealed class EnetUpsamplingBottleneck : nn.Module
             nn.Conv2d(inChannels, inner, 1, bias: false), nn.BatchNorm2d(inner, eps: 1e-3), nn.ReLU(),
             nn.ConvTranspose2d(inner, inner, 3, stride: 2, padding: 1, output_padding: 1), nn.BatchNorm2d(inner, eps: 1e-3), nn.ReLU(),
             nn.Conv2d(inner, outChannels, 1, bias: false), nn.BatchNorm2d(outChannels, eps: 1e-3), nn.ReLU(),
-            nn.Dropout2d(dropout));
+            new SpatialDropout(dropout));
         RegisterComponents();
     }
 
