@@ -18,8 +18,8 @@ namespace Ssn.MLNet.Trainers;
 /// </summary>
 /// <remarks>
 /// Why: on a 2-core CPU the small convolutions and the element-wise layers of this network parallelise poorly inside one
-/// operation; two replicas of one thread each ran the batch-8 step at 360×480 ×1.23 faster than one network on two
-/// threads (<c>docs/results/training-replicas-feasibility-2026-12-07.json</c>). libtorch's thread count is per thread,
+/// operation; two replicas of one thread each ran the trainer's batch-8 step at 360×480 ×1.13–×1.21 faster than one
+/// network on two threads (<c>docs/results/training-replicas-2026-12-07.json</c>). libtorch's thread count is per thread,
 /// so each worker sets its own once. Dropout draws from a generator per replica (<see cref="SpatialDropout"/>), seeded
 /// by <see cref="SeedDropout"/>, so runs stay reproducible.
 /// </remarks>
@@ -34,6 +34,7 @@ internal sealed class DataParallelReplicas : IDisposable
     private readonly CountdownEvent finished;
     private readonly Action?[] work;
     private readonly ExceptionDispatchInfo?[] failures;
+    private readonly int[] threadCounts;
     private volatile bool stopping;
 
     /// <summary>Creates <paramref name="count"/> replicas: <paramref name="network"/> itself and copies of it.</summary>
@@ -64,6 +65,7 @@ internal sealed class DataParallelReplicas : IDisposable
         finished = new CountdownEvent(count);
         work = new Action?[count];
         failures = new ExceptionDispatchInfo?[count];
+        threadCounts = new int[count];
         threads = new Thread[count];
         for (int r = 0; r < count; r++)
         {
@@ -81,6 +83,9 @@ internal sealed class DataParallelReplicas : IDisposable
 
     /// <summary>libtorch intra-op threads of each replica.</summary>
     public int ThreadsPerReplica { get; }
+
+    /// <summary>libtorch's thread count as each replica's thread saw it at the end of its last slice.</summary>
+    public IReadOnlyList<int> ObservedThreadCounts => threadCounts;
 
     /// <summary>The replicas (the first is the network the optimiser updates).</summary>
     public IReadOnlyList<TrainableNetwork> Networks => replicas;
@@ -120,6 +125,7 @@ internal sealed class DataParallelReplicas : IDisposable
                 var parts = network.Loss(loss, x, y, t, m);
                 parts.Total.backward();
                 results[index] = (parts.Total.item<float>(), parts.Semantic.item<float>(), parts.Instance?.item<float>() ?? double.NaN);
+                threadCounts[index] = get_num_threads();
             };
         }
         finished.Reset(active);
@@ -160,6 +166,9 @@ internal sealed class DataParallelReplicas : IDisposable
 
     private void Work(int index, int threadCount)
     {
+        // libtorch initialises a thread's OpenMP thread count from its process-wide setting at the thread's first
+        // parallel operation (lazily, once), which would undo an earlier set_num_threads: trigger that first.
+        get_num_threads();
         set_num_threads(threadCount);
         finished.Signal();
         while (true)

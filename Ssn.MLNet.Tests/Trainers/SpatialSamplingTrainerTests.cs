@@ -229,6 +229,7 @@ public sealed class SpatialSamplingTrainerTests
         using var label = TorchSharp.torch.randint(0, 19, [1, 32, 64]);
         using var labels = TorchSharp.torch.cat([label, label]);
         var loss = new SsnLoss();
+        int threads = TorchSharp.torch.get_num_threads();
 
         (float[] Gradient, float[] Weights, double Loss) Step(int replicas, out float[][] replicaWeights)
         {
@@ -242,6 +243,9 @@ public sealed class SpatialSamplingTrainerTests
             if (step.Replicas is { } group)
             {
                 value = group.ForwardBackward(loss, images, labels, null, null).Total;
+                CollectionAssert.AreEqual(new[] { group.ThreadsPerReplica, group.ThreadsPerReplica }, group.ObservedThreadCounts.ToArray(),
+                    "each replica's thread runs libtorch on its share of the threads");
+                Assert.AreEqual(Math.Max(1, threads / 2), group.ThreadsPerReplica);
                 gradient = Gradient(network);
                 optimizer.Step();
                 group.CopyWeights();
@@ -264,6 +268,7 @@ public sealed class SpatialSamplingTrainerTests
 
         var one = Step(1, out _);
         var two = Step(2, out var replicas);
+        Assert.AreEqual(threads, TorchSharp.torch.get_num_threads(), "the calling thread keeps its thread count");
         Assert.AreEqual(one.Loss, two.Loss, 1e-5 * one.Loss);
         Assert.AreEqual(one.Gradient.Length, two.Gradient.Length);
         double scale = one.Gradient.Max(Math.Abs);
