@@ -136,18 +136,21 @@ internal sealed class DataParallelReplicas : IDisposable
 
         using (no_grad())
         {
+            // Scalars held to the end (see KeptScalars).
+            var w = weights.Select(v => (Scalar)v).ToArray();
             for (int i = 0; i < parameters[0].Length; i++)
                 if (parameters[0][i].grad is { } g && active > 1)
                 {
-                    g.mul_(weights[0]);
-                    for (int r = 1; r < active; r++) g.add_(parameters[r][i].grad!, weights[r]);
+                    g.mul_(w[0]);
+                    for (int r = 1; r < active; r++) g.add_(parameters[r][i].grad!, w[r]);
                 }
             for (int i = 0; i < buffers[0].Length; i++)
                 if (buffers[0][i].is_floating_point() && active > 1)
                 {
-                    buffers[0][i].mul_(weights[0]);
-                    for (int r = 1; r < active; r++) buffers[0][i].add_(buffers[r][i], weights[r]);
+                    buffers[0][i].mul_(w[0]);
+                    for (int r = 1; r < active; r++) buffers[0][i].add_(buffers[r][i], w[r]);
                 }
+            foreach (var s in w) s.Dispose();
         }
         double Mean(Func<(double Total, double Semantic, double Instance), double> part) => results.Select((v, r) => part(v) * weights[r]).Sum();
         return (Mean(v => v.Total), Mean(v => v.Semantic), Mean(v => v.Instance));

@@ -112,7 +112,8 @@ public sealed class SpatialSamplingTrainerOptions
     /// gradients are averaged, as <c>DistributedDataParallel</c> does between processes. BatchNorm then normalises each
     /// slice (<see cref="BatchSize"/> / Replicas images) with its own statistics. On 2-core AVX2 CPUs, 2 replicas of one
     /// thread each run the step faster than one network on two threads (see the README's speed section). fp32 on the CPU
-    /// only; at most <see cref="BatchSize"/>. Runs stay reproducible: each replica draws dropout from its own generator.
+    /// only, the Spatial Sampling Network only; at most <see cref="BatchSize"/>. Runs stay reproducible: each replica
+    /// draws dropout from its own generator.
     /// </summary>
     public int Replicas { get; set; } = 1;
 
@@ -179,6 +180,7 @@ public sealed class SpatialSamplingTrainerOptions
         Check(IsDeviceName(Device), nameof(Device), Device ?? "null", "must be cpu, cuda or cuda:N (N = the GPU's index)");
         Check(NumberOfThreads >= 0, nameof(NumberOfThreads), NumberOfThreads, "cannot be negative");
         Check(Replicas >= 1 && Replicas <= BatchSize, nameof(Replicas), Replicas, "must be in [1, BatchSize]");
+        Check(Replicas == 1 || Network.IsSpatialSamplingNetwork, nameof(Replicas), Replicas, "above 1 trains the Spatial Sampling Network only (not the Table 1 baselines)");
         Check(Replicas == 1 || Device == "cpu", nameof(Replicas), Replicas, $"above 1 trains on the CPU only (Device is {Device})");
         Check(Replicas == 1 || Precision != TrainingPrecision.BFloat16, nameof(Replicas), Replicas, "above 1 trains in fp32 only (Precision is BFloat16)");
         Check(ClassNames is null || ClassNames.Count > 0, nameof(ClassNames), "an empty list", "must name the classes, or be null to take the data's");

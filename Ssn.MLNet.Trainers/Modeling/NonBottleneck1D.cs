@@ -99,7 +99,7 @@ public sealed class NonBottleneck1D : nn.Module<Tensor, Tensor>, OnnxExport.IOnn
         folded = true;
     }
 
-    private Tensor Normalise(BatchNorm2d bn, Tensor y) => folded ? y : bn.call(y);
+    private Tensor Normalise(BatchNorm2d bn, Tensor y) => folded ? y : BatchNormTraining.Apply(bn, y);
 
     /// <summary>Writes the Lightweight module (Fig. 5) as ONNX nodes; the other Table 3 designs have no export.</summary>
     string OnnxExport.IOnnxWritable.WriteOnnx(OnnxExport.OnnxModuleWriter writer, string x)

@@ -17,7 +17,11 @@ public sealed class SpatialDropout : nn.Module<Tensor, Tensor>
     {
         if (p is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(p), p, "Dropout must be in [0, 1).");
         P = p;
+        scale = 1 / (1 - p);
     }
+
+    // Held for the module's life: a temporary Scalar can be finalised mid-call (see KeptScalars).
+    private readonly Scalar scale;
 
     /// <summary>The probability of dropping a channel.</summary>
     public double P { get; }
@@ -31,6 +35,6 @@ public sealed class SpatialDropout : nn.Module<Tensor, Tensor>
         if (Generator is null || !training || P == 0) return nn.functional.dropout2d(x, P, training);
         using var scope = NewDisposeScope();
         var keep = empty(x.shape[0], x.shape[1], 1, 1, dtype: x.dtype, device: x.device).bernoulli_(1 - P, Generator);
-        return x.mul(keep.div_(1 - P)).MoveToOuterDisposeScope();
+        return x.mul(keep.mul_(scale)).MoveToOuterDisposeScope();
     }
 }

@@ -40,7 +40,7 @@ public sealed class DownsamplerBlock : nn.Module<Tensor, Tensor>, OnnxExport.IOn
         Tensor y;
         if (!folded)
         {
-            y = bn.call(cat(new[] { conv.call(x), pool.call(x) }, 1));
+            y = BatchNormTraining.Apply(bn, cat(new[] { conv.call(x), pool.call(x) }, 1));
         }
         else
         {
