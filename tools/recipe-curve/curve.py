@@ -69,7 +69,7 @@ def main():
         key = "val_mIoU" if "val_mIoU" in base["epochs"][0] else "val_miou"
         result["baseline"] = {
             "file": args.baseline, "code_commit": base.get("code_commit"), "date": base.get("date"),
-            "train_wall_min": base.get("train_wall_minutes"),
+            "train_wall_min": base.get("train_wall_minutes", base.get("process_wall_min")),
             "time_to_val_mIoU": {str(t): time_to(base["epochs"], key, t) for t in THRESHOLDS},
         }
     with open(args.out, "w", encoding="utf-8") as f:
