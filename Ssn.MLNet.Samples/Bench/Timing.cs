@@ -50,7 +50,8 @@ public static class PeakMemory
         {
             var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
             if (line is null) return null;
-            return Math.Round(double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024, 1);
+            // "VmHWM:\t 5422000 kB"; from 8 digits on (≥ 9.5 GiB) no space follows the tab.
+            return Math.Round(double.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024, 1);
         }
         catch (IOException) { return null; }
     }
