@@ -18,8 +18,8 @@ namespace Ssn.MLNet.Trainers;
 /// </summary>
 /// <remarks>
 /// Why: on a 2-core CPU the small convolutions and the element-wise layers of this network parallelise poorly inside one
-/// operation; two replicas of one thread each ran the trainer's batch-8 step at 360×480 ×1.13–×1.21 faster than one
-/// network on two threads (<c>docs/results/training-replicas-2026-12-07.json</c>). libtorch's thread count is per thread,
+/// operation; two replicas of one thread each ran the trainer's batch-8 step at 360×480 ×1.26 faster than one network
+/// on two threads (<c>docs/results/training-replicas-2026-12-07.json</c>). libtorch's thread count is per thread,
 /// so each worker sets its own once. Dropout draws from a generator per replica (<see cref="SpatialDropout"/>), seeded
 /// by <see cref="SeedDropout"/>, so runs stay reproducible.
 /// </remarks>
@@ -121,7 +121,7 @@ internal sealed class DataParallelReplicas : IDisposable
             work[r] = () =>
             {
                 using var inner = NewDisposeScope();
-                foreach (var p in network.Model.parameters()) p.grad?.zero_();
+                foreach (var p in parameters[index]) p.grad?.zero_();
                 var parts = network.Loss(loss, x, y, t, m);
                 parts.Total.backward();
                 results[index] = (parts.Total.item<float>(), parts.Semantic.item<float>(), parts.Instance?.item<float>() ?? double.NaN);
@@ -134,18 +134,19 @@ internal sealed class DataParallelReplicas : IDisposable
         for (int r = 0; r < active; r++)
             if (failures[r] is { } failure) { failures[r] = null; failure.Throw(); }
 
-        using (no_grad())
+        if (active > 1)
         {
+            using var _ = no_grad();
             // Scalars held to the end (see KeptScalars).
             var w = weights.Select(v => (Scalar)v).ToArray();
             for (int i = 0; i < parameters[0].Length; i++)
-                if (parameters[0][i].grad is { } g && active > 1)
+                if (parameters[0][i].grad is { } g)
                 {
                     g.mul_(w[0]);
                     for (int r = 1; r < active; r++) g.add_(parameters[r][i].grad!, w[r]);
                 }
             for (int i = 0; i < buffers[0].Length; i++)
-                if (buffers[0][i].is_floating_point() && active > 1)
+                if (buffers[0][i].is_floating_point())
                 {
                     buffers[0][i].mul_(w[0]);
                     for (int r = 1; r < active; r++) buffers[0][i].add_(buffers[r][i], w[r]);
