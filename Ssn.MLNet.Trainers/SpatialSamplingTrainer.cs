@@ -133,7 +133,7 @@ public sealed class SpatialSamplingTrainer : IEstimator<SpatialSamplingTransform
         ch.Info(MessageSensitivity.None, $"Training the {network.Description}: {network.Model.parameters().Sum(p => p.numel()):N0} parameters, {classNames.Count} classes, " +
                 $"{(instances ? "semantic + instance" : "semantic only")}, {o.Epochs} epochs, batch {o.BatchSize}, device {device}, precision {precision}" +
                 (step.Replicas is { } group ? $", {group.Count} data-parallel replicas of {group.ThreadsPerReplica} thread(s) each" : "") +
-                (o.Precision == TrainingPrecision.Auto ? $" (Auto: native bfloat16 {(TrainingPrecisions.CpuHasNativeBFloat16 ? "available" : "not available")})." : "."));
+                (o.Precision == TrainingPrecision.Auto ? $" (Auto: bfloat16 matrix units (AMX) {(TrainingPrecisions.CpuHasBFloat16MatrixUnits ? "available" : "not available")})." : "."));
 
         for (int epoch = checkpoint.CompletedEpochs; epoch < o.Epochs; epoch++)
         {

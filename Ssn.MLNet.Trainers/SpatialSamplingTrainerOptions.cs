@@ -96,7 +96,8 @@ public sealed class SpatialSamplingTrainerOptions
 
     /// <summary>
     /// Arithmetic of training (default <see cref="TrainingPrecision.Auto"/>): bfloat16 compute with fp32 master weights,
-    /// optimiser state, loss and reductions where the CPU has native bfloat16 instructions, fp32 elsewhere.
+    /// optimiser state, loss and reductions where the CPU has bfloat16 matrix units (AMX), fp32 elsewhere (also where it has
+    /// AVX512-BF16 alone, on which bf16 was not reliably faster).
     /// </summary>
     public TrainingPrecision Precision { get; set; } = TrainingPrecision.Auto;
 

@@ -81,7 +81,7 @@ internal sealed class TrainerOptionsBinder
         Device = Add(new Option<string?>("--device") { Description = "TorchSharp device: cpu, cuda, cuda:0 … (CUDA needs the CUDA backend build)." });
         Threads = Add(new Option<int?>("--threads") { Description = "libtorch intra-op threads (0 = libtorch's default)." });
         Replicas = Add(new Option<int?>("--replicas") { Description = "Data-parallel replicas on the CPU, each on its own thread with an equal share of the threads; gradients averaged (1)." });
-        Precision = Add(new Option<TrainingPrecision?>("--precision") { Description = "Training arithmetic: Auto (bfloat16 where the CPU has native bfloat16 instructions, else fp32; default), Float32 or BFloat16 (mixed precision with fp32 master weights)." });
+        Precision = Add(new Option<TrainingPrecision?>("--precision") { Description = "Training arithmetic: Auto (bfloat16 where the CPU has bfloat16 matrix units, AMX, else fp32; default), Float32 or BFloat16 (mixed precision with fp32 master weights)." });
         Network = Add(new Option<NetworkPreset?>("--network") { Description = "Network size preset: paper, small or tiny; the options below override single settings." });
         StemChannels = Add(new Option<int?>("--stem-channels") { Description = "Channels of the first downsampler (paper: 16)." });
         MiddleChannels = Add(new Option<int?>("--middle-channels") { Description = "Channels at output stride 4 (paper: 64)." });
