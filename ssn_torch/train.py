@@ -45,7 +45,7 @@ RECIPES = {
     "camvid": dict(epochs=60, batch_size=8, lr=2e-3, weight_decay=1e-4, poly_power=0.9, middle_dropout=0.03, deep_dropout=0.1,
                    class_weighting="enet", validate_every=2, min_scale=0.75, max_scale=1.5, crop=(384, 288)),
 }
-RECIPES["camvidfast"] = dict(RECIPES["camvid"], epochs=42, low_res_epochs=24)  # TrainingRecipes.CamvidFast()
+RECIPES["camvidfast"] = dict(RECIPES["camvid"], low_res_epochs=12)  # TrainingRecipes.CamvidFast()
 for recipe in RECIPES.values():
     recipe.setdefault("low_res_epochs", 0)
     recipe.setdefault("low_res_scale", 0.5)

@@ -296,7 +296,7 @@ public sealed class CommandLineTests
         Assert.AreEqual(TrainingPrecision.BFloat16, overridden.Precision);
 
         var fast = Bind(TrainingRecipe.CamvidFast);
-        Assert.AreEqual((42, 24, 0.5, 384), (fast.Epochs, fast.LowResolutionEpochs, fast.LowResolutionScale, fast.Augmentation.CropWidth));
+        Assert.AreEqual((60, 12, 0.5, 384), (fast.Epochs, fast.LowResolutionEpochs, fast.LowResolutionScale, fast.Augmentation.CropWidth));
         Assert.AreEqual(10, Bind(TrainingRecipe.CamvidFast, "--low-res-epochs", "10").LowResolutionEpochs);
         Assert.AreEqual(0.25, Bind(TrainingRecipe.Camvid, "--low-res-scale", "0.25").LowResolutionScale);
         Assert.AreEqual(1, fast.Replicas, "not given: one network");

@@ -89,7 +89,7 @@ class TrainTest(unittest.TestCase):
 
     def test_low_resolution_epochs_train_on_half_crops_without_validation(self):
         fast = train.parse_args(["--recipe", "camvidfast", "--format", "camvid", "--data", "d", "--out", "o"])
-        self.assertEqual((42, 24, 0.5, (384, 288)), (fast.epochs, fast.low_res_epochs, fast.low_res_scale, fast.crop))
+        self.assertEqual((60, 12, 0.5, (384, 288)), (fast.epochs, fast.low_res_epochs, fast.low_res_scale, fast.crop))
         half = D.AugmentationOptions(min_scale=0.75, max_scale=1.5, crop_width=384, crop_height=288).at_resolution(0.5)
         self.assertEqual((192, 144, 0.375, 0.75), (half.crop_width, half.crop_height, half.min_scale, half.max_scale))
         odd = D.AugmentationOptions(crop_width=100, crop_height=60).at_resolution(0.5)
