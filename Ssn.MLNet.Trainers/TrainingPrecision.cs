@@ -27,6 +27,10 @@ public enum TrainingPrecision
 /// <summary>What <see cref="TrainingPrecision.Auto"/> resolves to on this machine.</summary>
 public static class TrainingPrecisions
 {
+    /// <summary>The CPU flags the Linux kernel reports (a hypervisor may hide some); empty elsewhere. .NET exposes no
+    /// AVX512-BF16 or AMX flag. Declared first: static initialisers run in order.</summary>
+    private static readonly HashSet<string> CpuFlags = ReadCpuFlags();
+
     /// <summary>Whether the CPU runs bfloat16 dot products natively (AVX512-BF16, AMX or AVX10); without them libtorch emulates bf16.</summary>
     public static bool CpuHasNativeBFloat16 { get; } = Avx10v1.IsSupported // AVX10.1 includes the AVX512-BF16 instructions
         || CpuFlags.Contains("avx512_bf16") || CpuFlags.Contains("amx_bf16");
@@ -39,11 +43,6 @@ public static class TrainingPrecisions
         precision != TrainingPrecision.Auto ? precision
         : device.StartsWith("cpu", StringComparison.OrdinalIgnoreCase) && CpuHasBFloat16MatrixUnits ? TrainingPrecision.BFloat16
         : TrainingPrecision.Float32;
-
-    /// <summary>The CPU flags the Linux kernel reports (a hypervisor may hide some); empty elsewhere. .NET exposes no
-    /// AVX512-BF16 or AMX flag.</summary>
-    private static HashSet<string> CpuFlags => cpuFlags ??= ReadCpuFlags();
-    private static HashSet<string>? cpuFlags;
 
     private static HashSet<string> ReadCpuFlags()
     {
