@@ -93,16 +93,17 @@ JsonObject Profile(byte[] model, float[] data, int h, int w, string tag)
     using var profiled = new InferenceSession(model, so);
     using var input = OrtValue.CreateTensorValueFromMemory(data, new long[] { 1, 3, h, w });
     var inputName = plain.InputNames[0];
+    using var run = new RunOptions();
     var wall = new List<double>();
-    plain.Run(new RunOptions(), [inputName], [input], plain.OutputNames).Dispose();
+    plain.Run(run, [inputName], [input], plain.OutputNames).Dispose();
     for (int r = 0; r < runs; r++)
     {
         var clock = Stopwatch.StartNew();
-        plain.Run(new RunOptions(), [inputName], [input], plain.OutputNames).Dispose();
+        plain.Run(run, [inputName], [input], plain.OutputNames).Dispose();
         wall.Add(clock.Elapsed.TotalMilliseconds);
     }
-    profiled.Run(new RunOptions(), [inputName], [input], profiled.OutputNames).Dispose(); // warm-up, dropped below
-    for (int r = 0; r < runs; r++) profiled.Run(new RunOptions(), [inputName], [input], profiled.OutputNames).Dispose();
+    profiled.Run(run, [inputName], [input], profiled.OutputNames).Dispose(); // warm-up, dropped below
+    for (int r = 0; r < runs; r++) profiled.Run(run, [inputName], [input], profiled.OutputNames).Dispose();
     var file = profiled.EndProfiling();
     var events = JsonNode.Parse(File.ReadAllText(file))!.AsArray()
         .Where(e => (string?)e!["cat"] == "Node" && ((string?)e["name"])!.EndsWith("_kernel_time")).ToList();
