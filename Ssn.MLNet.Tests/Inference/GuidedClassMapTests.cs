@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+using Ssn.MLNet.Inference;
 using Ssn.MLNet.Tests.Onnx;
 using Ssn.MLNet.Trainers.Inference;
 using static TorchSharp.torch;
@@ -53,5 +55,24 @@ public sealed class GuidedClassMapTests
         Assert.IsLessThanOrEqualTo(n / 1000, differentLabels, "labels differing beyond near-ties");
         // Nearest sampling can round differently only where a sampling point sits on a half-pixel boundary.
         Assert.IsLessThanOrEqualTo(n / 200, differentCentres, "nearest-sampled centres differing");
+    }
+
+    [TestMethod]
+    public void SoftmaxExponentialIsWithinAFewUlpOfDoubleExp()
+    {
+        double worst = 0;
+        var xs = new float[8];
+        for (int k = 0; k + 7 <= 870_000; k += 8)
+        {
+            for (int j = 0; j < 8; j++) xs[j] = -(k + j) * 1e-4f;
+            var e = GuidedClassMap.ExpNonPositive(Vector256.Create(xs));
+            for (int j = 0; j < 8; j++)
+                worst = Math.Max(worst, Math.Abs(e[j] - Math.Exp(xs[j])) / Math.Exp(xs[j]));
+        }
+        Assert.IsLessThan(5e-7, worst, "relative error over [-87, 0]");
+        Assert.AreEqual(1f, GuidedClassMap.ExpNonPositive(Vector256<float>.Zero)[0]);
+        // Far below the maximum (the −1e30 padding lanes): a normal float of about 1.6e-38, never NaN or negative.
+        var tiny = GuidedClassMap.ExpNonPositive(Vector256.Create(-1e30f))[0];
+        Assert.IsTrue(tiny is > 0 and < 2e-38f, $"e^-1e30 gave {tiny}");
     }
 }
