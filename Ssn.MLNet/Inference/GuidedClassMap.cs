@@ -140,7 +140,7 @@ public static class GuidedClassMap
     /// e^r by its degree-6 Taylor polynomial (remainder below 1.2e-7 relative), 2^n written into the exponent bits.
     /// Inputs below −87 (the −1e30 padding lanes) give e^−87 ≈ 1.6e-38, which leaves every sum unchanged in float.
     /// Against <c>Vector256.Exp</c> the whole pass is 1.2–1.3× faster, and 3–4× faster in a process's first calls,
-    /// where that generic method still runs unoptimised (docs/results/classmap-exp-2026-12-07.json).
+    /// where that method is slow, presumably until tiered compilation optimises it (docs/results/classmap-exp-2026-12-07.json).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<float> ExpNonPositive(Vector256<float> x)
